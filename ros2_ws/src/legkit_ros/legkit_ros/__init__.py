@@ -1,0 +1,1 @@
+"""Thin rclpy adapters around the legkit core: parameters and topics in, one core call, topics out."""

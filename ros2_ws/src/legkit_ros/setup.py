@@ -1,0 +1,32 @@
+from glob import glob
+
+from setuptools import find_packages, setup
+
+package_name = "legkit_ros"
+
+setup(
+    name=package_name,
+    version="0.1.0",
+    packages=find_packages(exclude=["test"]),
+    data_files=[
+        ("share/ament_index/resource_index/packages", ["resource/" + package_name]),
+        ("share/" + package_name, ["package.xml"]),
+        ("share/" + package_name + "/config", glob("config/*.yaml")),
+    ],
+    install_requires=["setuptools", "legkit"],
+    zip_safe=True,
+    maintainer="legkit maintainers",
+    maintainer_email="maintainers@legkit.dev",
+    description="Thin rclpy nodes of the legkit stack.",
+    license="Apache-2.0",
+    entry_points={
+        "console_scripts": [
+            "sim_bridge = legkit_ros.sim_bridge:main",
+            "observation_node = legkit_ros.observation_node:main",
+            "policy_node = legkit_ros.policy_node:main",
+            "controller_node = legkit_ros.controller_node:main",
+            "command_source = legkit_ros.command_source:main",
+            "legkit-sim = legkit_ros.bringup:main",
+        ],
+    },
+)

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Create or reuse the project's Python virtual environment (.venv) and install
+# everything the stack, its tests and its demo need from the project's own files.
+#
+# Usage: source-free; run `bash scripts/setup_env.sh [--train]`. Prints the venv path.
+# Re-running is cheap: pip runs only when a requirements file changed.
+#
+# ROS: if a system rclpy (ROS 2 Jazzy from the distribution, `source
+# /opt/ros/jazzy/setup.bash`) is importable, the venv is created with
+# --system-site-packages and the PyPI ROS wheels are not installed.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${LEGKIT_VENV:-$ROOT/.venv}"
+PYTHON="${PYTHON:-python3.11}"
+command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
+
+use_system_ros=0
+if [ -n "${ROS_DISTRO:-}" ] && "$PYTHON" -c "import rclpy" >/dev/null 2>&1; then
+    use_system_ros=1
+fi
+
+if [ ! -x "$VENV/bin/python" ]; then
+    if [ "$use_system_ros" = 1 ]; then
+        "$PYTHON" -m venv --system-site-packages "$VENV"
+    else
+        "$PYTHON" -m venv "$VENV"
+    fi
+fi
+
+extras="report,dev"
+want_train=0
+if [ "${1:-}" = "--train" ]; then want_train=1; fi
+
+# Hash of everything that decides what gets installed; pip runs only when it changes.
+stamp_src="$(cat "$ROOT/pyproject.toml" "$ROOT/requirements-ros.txt" \
+    "$ROOT/ros2_ws/src/legkit_ros/setup.py" 2>/dev/null; echo "system_ros=$use_system_ros")"
+[ "$want_train" = 1 ] && stamp_src="$stamp_src$(cat "$ROOT/training/requirements.txt" 2>/dev/null)"
+stamp="$(printf '%s' "$stamp_src" | sha256sum | cut -c1-16)"
+stamp_file="$VENV/.legkit-install-$stamp"
+
+if [ ! -f "$stamp_file" ]; then
+    "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
+    if [ "$use_system_ros" = 0 ]; then
+        "$VENV/bin/python" -m pip install -q -r "$ROOT/requirements-ros.txt"
+    fi
+    "$VENV/bin/python" -m pip install -q -e "$ROOT[$extras]"
+    "$VENV/bin/python" -m pip install -q -e "$ROOT/ros2_ws/src/legkit_ros"
+    if [ "$want_train" = 1 ]; then
+        "$VENV/bin/python" -m pip install -q -r "$ROOT/training/requirements.txt"
+    fi
+    touch "$stamp_file"
+fi
+echo "$VENV"

@@ -1,0 +1,43 @@
+"""Quaternion helpers. Quaternions are (x, y, z, w), pybullet's and ROS's order."""
+
+from __future__ import annotations
+
+import numpy as np
+
+GRAVITY_WORLD = np.array([0.0, 0.0, -1.0])
+"""Unit gravity direction in the world frame (z up)."""
+
+
+def rotate_to_body(quat_xyzw: np.ndarray, v_world: np.ndarray) -> np.ndarray:
+    """Express a world-frame vector in the body frame of orientation `quat_xyzw`."""
+    x, y, z, w = quat_xyzw
+    q_vec = np.array([x, y, z])
+    v = np.asarray(v_world, dtype=float)
+    # v_body = R^T v: the inverse rotation is the conjugate quaternion.
+    a = v * (2.0 * w * w - 1.0)
+    b = np.cross(q_vec, v) * w * 2.0
+    c = q_vec * np.dot(q_vec, v) * 2.0
+    return a - b + c
+
+
+def rotate_to_world(quat_xyzw: np.ndarray, v_body: np.ndarray) -> np.ndarray:
+    """Express a body-frame vector in the world frame."""
+    x, y, z, w = quat_xyzw
+    return rotate_to_body(np.array([-x, -y, -z, w]), v_body)
+
+
+def projected_gravity(quat_xyzw: np.ndarray) -> np.ndarray:
+    """Unit gravity direction seen from the body: (0, 0, -1) when the base is level."""
+    return rotate_to_body(quat_xyzw, GRAVITY_WORLD)
+
+
+def tilt(quat_xyzw: np.ndarray) -> float:
+    """Angle between the body z axis and the world vertical [rad]."""
+    g = projected_gravity(quat_xyzw)
+    return float(np.arccos(np.clip(-g[2], -1.0, 1.0)))
+
+
+def yaw(quat_xyzw: np.ndarray) -> float:
+    """Heading angle about the world z axis [rad]."""
+    x, y, z, w = quat_xyzw
+    return float(np.arctan2(2.0 * (w * z + x * y), 1.0 - 2.0 * (y * y + z * z)))
