@@ -19,7 +19,11 @@ LEGS = ("LF", "RF", "LH", "RH")
 # Nominal standing pose [rad]: front and hind thighs slightly apart for a wider support.
 _HFE_DEFAULT = {"LF": 0.8, "RF": 0.8, "LH": 1.0, "RH": 1.0}
 _KFE_DEFAULT = -1.5
-# Folded pose the robot rests in on its belly before stand-up [rad].
+# Folded pose the robot rests in before stand-up [rad]. With 0.21 m links and the knee
+# stop at -2.7 rad the folded legs reach ~7 cm below the belly, so held in this pose the
+# robot crouches on its feet with the belly ~7 cm up (~5 cm once limp). Resting on the belly
+# would need the legs splayed (HAA >= ~0.6 rad outwards), and a linear stand-up from a
+# splay leaves the feet stuck wide by friction (HAA ~0.15 rad off at kp = 30).
 _LYING = {"HAA": 0.0, "HFE": 1.25, "KFE": -2.65}
 
 KP = 30.0  # N m / rad

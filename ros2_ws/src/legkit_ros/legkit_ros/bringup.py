@@ -1,0 +1,247 @@
+"""The main job: the whole graph in simulation for N seconds, then a summary.
+
+    legkit-sim --duration 20                 # nodes composed in this process
+    legkit-sim --duration 20 --processes     # one process per node, over DDS
+
+Runs the sim bridge, controller, observation, policy and command-source nodes with
+the robot's YAML defaults, watches them through their public topics, then prints a
+summary (loop rates, policy latency, command vs achieved velocity, base height,
+falls) and writes a run folder with summary.json, plot.png and robot.gif.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import rclpy
+from rclpy.executors import SingleThreadedExecutor
+
+from legkit import REPO_ROOT
+from legkit.paths import resolve_model
+from legkit.robots import get_profile
+from legkit_ros.run_monitor import RunMonitor
+from legkit_ros.run_report import format_summary, summarize, write_run_folder
+from legkit_ros.spin import StartupError
+
+NODE_MODULES = {
+    "sim_bridge": "legkit_ros.sim_bridge",
+    "controller": "legkit_ros.controller_node",
+    "observation": "legkit_ros.observation_node",
+    "policy": "legkit_ros.policy_node",
+    "command_source": "legkit_ros.command_source",
+}
+
+
+def config_file(robot: str) -> Path:
+    """The robot's parameter YAML: the installed share/ copy under colcon, else the source tree."""
+    name = f"{robot}.yaml"
+    try:
+        from ament_index_python.packages import get_package_share_directory
+
+        share = Path(get_package_share_directory("legkit_ros")) / "config" / name
+        if share.exists():
+            return share
+    except Exception:  # not built with colcon: use the source tree
+        pass
+    path = Path(__file__).resolve().parent.parent / "config" / name
+    if not path.exists():
+        raise FileNotFoundError(f"no parameter file for robot '{robot}': {path}")
+    return path
+
+
+def write_overrides(path: Path, per_node: dict[str, dict[str, object]]) -> Path:
+    """A params file that overrides the robot YAML for the named nodes.
+
+    Overrides must be node-specific: a command-line `-p name:=value` is a wildcard,
+    and rcl lets the YAML's node-specific entry win over it.
+    """
+    import yaml
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc = {node: {"ros__parameters": params} for node, params in per_node.items() if params}
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+def parse_param(item: str) -> tuple[str | None, str, object]:
+    """`[node.]name:=value` -> (node or None for every node, name, YAML-typed value)."""
+    import yaml
+
+    if ":=" not in item:
+        raise ValueError(f"--param expects [node.]name:=value, got '{item}'")
+    key, raw = item.split(":=", 1)
+    node, _, name = key.rpartition(".")
+    if node and node not in NODE_MODULES:
+        raise ValueError(f"--param {item}: unknown node '{node}'; nodes: {sorted(NODE_MODULES)}")
+    return (node or None), name, yaml.safe_load(raw)
+
+
+def ros_args(params: Path, overrides: Path) -> list[str]:
+    return ["--ros-args", "--params-file", str(params), "--params-file", str(overrides)]
+
+
+def node_overrides(policy: Path, real_time_factor: float, extra: list[str]) -> dict:
+    per_node: dict[str, dict[str, object]] = {
+        name: {"use_sim_time": name != "sim_bridge"} for name in NODE_MODULES
+    }
+    per_node["policy"]["policy"] = str(policy)
+    per_node["observation"]["policy"] = str(policy)
+    per_node["sim_bridge"]["real_time_factor"] = real_time_factor
+    for item in extra:
+        node, name, value = parse_param(item)
+        for target in [node] if node else NODE_MODULES:
+            per_node[target][name] = value
+    return per_node
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="legkit-sim", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--robot", default="quadruped")
+    ap.add_argument("--policy", default=None,
+                    help="ONNX policy (path, or a file name in models/); default: the robot's")
+    ap.add_argument("--duration", type=float, default=20.0, help="simulated seconds to run")
+    ap.add_argument("--processes", action="store_true",
+                    help="run each node in its own process (default: compose in one)")
+    ap.add_argument("--real-time-factor", type=float, default=1.0)
+    ap.add_argument("--out", type=Path, default=REPO_ROOT / "runs", help="parent of run folders")
+    ap.add_argument("--no-gif", action="store_true", help="skip the animated GIF")
+    ap.add_argument("--param", action="append", default=[], metavar="[NODE.]NAME:=VALUE",
+                    help="parameter override for one node, or every node without NODE. "
+                         "(repeatable), e.g. sim_bridge.ground_friction:=0.6")
+    return ap.parse_args(argv)
+
+
+DEFAULT_POLICY = {"quadruped": "quadruped_stand.onnx"}
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    profile = get_profile(args.robot)
+    policy = resolve_model(args.policy or DEFAULT_POLICY[args.robot])
+    params = config_file(args.robot)
+    run_dir = args.out / datetime.now().strftime("%Y%m%d-%H%M%S")
+    try:
+        overrides = node_overrides(policy.resolve(), args.real_time_factor, args.param)
+    except ValueError as err:
+        print(f"legkit-sim: {err}", file=sys.stderr)
+        return 2
+    rargs = ros_args(params, write_overrides(run_dir / "overrides.yaml", overrides))
+    print(f"legkit-sim: robot={args.robot} policy={policy} duration={args.duration:.0f} s "
+          f"{'processes' if args.processes else 'composed'} -> {run_dir}", flush=True)
+
+    t0 = time.monotonic()
+    try:
+        if args.processes:
+            rec, ok = run_processes(profile, rargs, args, run_dir)
+        else:
+            rec, ok = run_composed(profile, rargs, args)
+    except StartupError as err:
+        print(f"legkit-sim: a node refused to start: {err}", file=sys.stderr)
+        return 1
+    wall = time.monotonic() - t0
+    summary = summarize(profile, rec, wall, "processes" if args.processes else "composed")
+    print(format_summary(summary), flush=True)
+    written = write_run_folder(run_dir, profile, rec, summary, gif=not args.no_gif)
+    print("run folder: " + ", ".join(str(p) for p in written), flush=True)
+    return 0 if ok else 1
+
+
+def _wall_limit(args) -> float:
+    return args.duration / args.real_time_factor * 4.0 + 60.0
+
+
+def run_composed(profile, rargs, args):
+    from legkit_ros.command_source import CommandSource
+    from legkit_ros.controller_node import ControllerNode
+    from legkit_ros.observation_node import ObservationNode
+    from legkit_ros.policy_node import PolicyNode
+    from legkit_ros.sim_bridge import SimBridge
+
+    rclpy.init(args=rargs)
+    nodes = []
+    try:
+        for cls in (SimBridge, ControllerNode, PolicyNode, ObservationNode, CommandSource):
+            nodes.append(cls())
+        monitor = RunMonitor(profile)
+        nodes.append(monitor)
+        executor = SingleThreadedExecutor()
+        for node in nodes:
+            executor.add_node(node)
+        deadline = time.monotonic() + _wall_limit(args)
+        while monitor.sim_time < args.duration and time.monotonic() < deadline:
+            executor.spin_once(timeout_sec=0.1)
+        # One more diagnostics round so the summary has the final figures.
+        for node in nodes:
+            if hasattr(node, "diagnostics_pub"):
+                node.diagnostics_pub.publish()
+        end = time.monotonic() + 0.3
+        while time.monotonic() < end:
+            executor.spin_once(timeout_sec=0.05)
+        return monitor.rec, monitor.sim_time >= args.duration
+    finally:
+        for node in nodes:
+            node.destroy_node()
+        if rclpy.ok():
+            rclpy.shutdown()
+
+
+def run_processes(profile, rargs, args, run_dir: Path):
+    logs = run_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, PYTHONUNBUFFERED="1", RCUTILS_COLORIZED_OUTPUT="0")
+    procs: dict[str, subprocess.Popen] = {}
+    for name, module in NODE_MODULES.items():
+        log = open(logs / f"{name}.log", "w")
+        procs[name] = subprocess.Popen(
+            [sys.executable, "-m", module, *rargs], stdout=log, stderr=subprocess.STDOUT, env=env
+        )
+    rclpy.init(args=rargs)
+    monitor = RunMonitor(profile)
+    ok = True
+    try:
+        deadline = time.monotonic() + _wall_limit(args)
+        while monitor.sim_time < args.duration and time.monotonic() < deadline:
+            rclpy.spin_once(monitor, timeout_sec=0.1)
+            dead = {n: p.returncode for n, p in procs.items() if p.poll() is not None}
+            if dead:
+                for name, code in dead.items():
+                    tail = (logs / f"{name}.log").read_text().strip().splitlines()[-3:]
+                    print(f"legkit-sim: node '{name}' exited with code {code}: "
+                          + " | ".join(tail), file=sys.stderr)
+                ok = False
+                break
+        ok = ok and monitor.sim_time >= args.duration
+        end = time.monotonic() + 1.2  # one more diagnostics round from every node
+        while time.monotonic() < end:
+            rclpy.spin_once(monitor, timeout_sec=0.05)
+        return monitor.rec, ok
+    finally:
+        stop_processes(procs)
+        monitor.destroy_node()
+        if rclpy.ok():
+            rclpy.shutdown()
+
+
+def stop_processes(procs: dict[str, subprocess.Popen], timeout: float = 5.0) -> None:
+    """Ctrl-C every node (clean rclpy shutdown), then kill what is left."""
+    for p in procs.values():
+        if p.poll() is None:
+            p.send_signal(signal.SIGINT)
+    end = time.monotonic() + timeout
+    for p in procs.values():
+        try:
+            p.wait(timeout=max(0.1, end - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

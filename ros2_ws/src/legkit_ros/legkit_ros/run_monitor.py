@@ -1,0 +1,98 @@
+"""Watches a running graph and records what the run summary and plots need.
+
+Subscribes only to public topics (/odom, /cmd_vel, /joint_states, /controller/state,
+/diagnostics), so it works the same whether the nodes share its process or not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from diagnostic_msgs.msg import DiagnosticArray
+from geometry_msgs.msg import Twist
+from nav_msgs.msg import Odometry
+from rclpy.node import Node
+from sensor_msgs.msg import JointState
+from std_msgs.msg import String
+
+from legkit.robots.joint_map import JointMap, JointNameError
+from legkit.robots.profile import RobotProfile
+from legkit_ros import ros_io, topics
+
+
+@dataclass
+class Recording:
+    """Time series of one run, sampled at the odometry rate, in sim time."""
+
+    t: list[float] = field(default_factory=list)
+    cmd: list[tuple[float, float, float]] = field(default_factory=list)
+    vel: list[tuple[float, float, float]] = field(default_factory=list)  # vx, vy (base), yaw rate
+    base_pos: list[np.ndarray] = field(default_factory=list)
+    base_quat: list[np.ndarray] = field(default_factory=list)
+    joint_pos: list[np.ndarray] = field(default_factory=list)
+    mode: list[str] = field(default_factory=list)
+    transitions: list[tuple[float, str]] = field(default_factory=list)
+    diagnostics: dict[str, dict[str, float | str]] = field(default_factory=dict)
+    diagnostic_messages: dict[str, str] = field(default_factory=dict)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {
+            "t": np.array(self.t),
+            "cmd": np.array(self.cmd).reshape(-1, 3),
+            "vel": np.array(self.vel).reshape(-1, 3),
+            "base_pos": np.array(self.base_pos).reshape(-1, 3),
+            "base_quat": np.array(self.base_quat).reshape(-1, 4),
+            "mode": np.array(self.mode),
+        }
+
+
+class RunMonitor(Node):
+    def __init__(self, profile: RobotProfile, **kwargs) -> None:
+        super().__init__("run_monitor", **kwargs)
+        self.profile = profile
+        self.rec = Recording()
+        self.joint_map = JointMap(profile.joint_names)
+        self.cmd = (0.0, 0.0, 0.0)
+        self.mode = "UNKNOWN"
+        self.joint_pos = profile.default_positions
+        self.sim_time = 0.0
+        self.create_subscription(Odometry, topics.ODOM, self.on_odom, topics.CONTROL_QOS)
+        self.create_subscription(Twist, topics.CMD_VEL, self.on_cmd, topics.EVENT_QOS)
+        self.create_subscription(JointState, topics.JOINT_STATES, self.on_joints,
+                                 topics.CONTROL_QOS)
+        self.create_subscription(String, topics.CONTROLLER_STATE, self.on_mode,
+                                 topics.LATCHED_QOS)
+        self.create_subscription(DiagnosticArray, topics.DIAGNOSTICS, self.on_diag, 50)
+
+    def on_cmd(self, msg: Twist) -> None:
+        self.cmd = (msg.linear.x, msg.linear.y, msg.angular.z)
+
+    def on_joints(self, msg: JointState) -> None:
+        try:
+            self.joint_pos = self.joint_map.to_profile_order(msg.name, msg.position)
+        except JointNameError:
+            pass
+
+    def on_mode(self, msg: String) -> None:
+        if msg.data != self.mode:
+            self.mode = msg.data
+            self.rec.transitions.append((self.sim_time, msg.data))
+
+    def on_odom(self, msg: Odometry) -> None:
+        self.sim_time = ros_io.stamp_to_sec(msg.header.stamp)
+        p, q = msg.pose.pose.position, msg.pose.pose.orientation
+        v, w = msg.twist.twist.linear, msg.twist.twist.angular
+        r = self.rec
+        r.t.append(self.sim_time)
+        r.cmd.append(self.cmd)
+        r.vel.append((v.x, v.y, w.z))
+        r.base_pos.append(np.array([p.x, p.y, p.z]))
+        r.base_quat.append(np.array([q.x, q.y, q.z, q.w]))
+        r.joint_pos.append(np.array(self.joint_pos))
+        r.mode.append(self.mode)
+
+    def on_diag(self, msg: DiagnosticArray) -> None:
+        for status in msg.status:
+            self.rec.diagnostics[status.name] = ros_io.diagnostic_values(status)
+            self.rec.diagnostic_messages[status.name] = status.message

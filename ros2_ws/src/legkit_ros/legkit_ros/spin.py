@@ -1,0 +1,45 @@
+"""Running one node as a process: init, spin, clean shutdown on Ctrl-C.
+
+A node that cannot start (bad policy file, contract mismatch, bad parameter)
+raises from its constructor; that becomes one error line and exit code 1, not a
+traceback, so an operator sees exactly what to fix.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import rclpy
+from rclpy.executors import ExternalShutdownException
+from rclpy.node import Node
+
+
+class StartupError(RuntimeError):
+    """A node refuses to start; the message says why."""
+
+
+def run_node(node_class: type[Node], args=None) -> None:
+    rclpy.init(args=args)
+    node = None
+    try:
+        node = node_class()
+    except (StartupError, ValueError, KeyError, FileNotFoundError) as err:
+        rclpy.logging.get_logger(getattr(node_class, "NODE_NAME", node_class.__name__)).fatal(
+            f"refusing to start: {err}"
+        )
+        if rclpy.ok():
+            rclpy.shutdown()
+        sys.exit(1)
+    try:
+        rclpy.spin(node)
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    except RuntimeError:
+        # Ctrl-C can shut the context down while the executor is taking a message;
+        # that is a clean stop. Anything else is a real error.
+        if rclpy.ok():
+            raise
+    finally:
+        node.destroy_node()
+        if rclpy.ok():
+            rclpy.shutdown()

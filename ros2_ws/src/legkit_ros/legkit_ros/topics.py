@@ -1,0 +1,48 @@
+"""Topic and service names and QoS of the legkit graph, in one place.
+
+High-rate control topics are best-effort with depth 1: a controller wants the
+newest state, never a queue of old ones. A best-effort subscriber also accepts
+reliable publishers (e.g. `ros2 topic pub`), so outside tools can inject data.
+"""
+
+from rclpy.qos import (
+    DurabilityPolicy,
+    HistoryPolicy,
+    QoSProfile,
+    ReliabilityPolicy,
+)
+
+JOINT_STATES = "/joint_states"
+IMU = "/imu/data"
+ODOM = "/odom"
+CMD_VEL = "/cmd_vel"
+OBSERVATION = "/policy/observation"
+ACTION = "/policy/action"
+JOINT_TARGETS = "/joint_targets"
+EFFORT_COMMANDS = "/joint_effort_commands"
+ESTOP = "/estop"
+SAFETY_FAULTS = "/safety/faults"
+CONTROLLER_STATE = "/controller/state"
+DIAGNOSTICS = "/diagnostics"
+
+SRV_START = "/controller/start"
+SRV_ESTOP = "/controller/estop"
+SRV_RESET = "/controller/reset"
+
+CONTROL_QOS = QoSProfile(
+    history=HistoryPolicy.KEEP_LAST, depth=1, reliability=ReliabilityPolicy.BEST_EFFORT
+)
+"""States, targets, efforts, observations: newest sample only."""
+
+EVENT_QOS = QoSProfile(
+    history=HistoryPolicy.KEEP_LAST, depth=10, reliability=ReliabilityPolicy.RELIABLE
+)
+"""E-stop, faults, velocity commands: every message counts."""
+
+LATCHED_QOS = QoSProfile(
+    history=HistoryPolicy.KEEP_LAST,
+    depth=1,
+    reliability=ReliabilityPolicy.RELIABLE,
+    durability=DurabilityPolicy.TRANSIENT_LOCAL,
+)
+"""Controller state: a late joiner still gets the current mode."""

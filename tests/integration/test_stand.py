@@ -1,0 +1,104 @@
+"""The whole graph, one process per node over DDS: the quadruped stands up and holds its height.
+
+Sim bridge, controller, observation, policy (the shipped standing policy) and command
+source run as separate processes; the test watches only public topics. All times are
+sim time, so a slow CI machine stretches the run but not the verdict.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from nav_msgs.msg import Odometry
+from std_msgs.msg import Float32MultiArray, String
+
+from legkit.robots import QUADRUPED
+from legkit.rotations import tilt
+from legkit_ros import ros_io, topics
+from tests.integration.harness import Probe, wait_until
+
+pytestmark = pytest.mark.integration
+
+HOLD_S = 10.0
+SETTLE_S = 0.5
+
+
+class Watcher(Probe):
+    def __init__(self) -> None:
+        super().__init__("stand_watcher")
+        self.sim_time = 0.0
+        self.odom: list[tuple[float, float, float]] = []  # t, height, tilt
+        self.obs_times: list[float] = []
+        self.modes: list[tuple[float, str]] = []
+        self.create_subscription(Odometry, topics.ODOM, self.on_odom, topics.CONTROL_QOS)
+        self.create_subscription(Float32MultiArray, topics.OBSERVATION, self.on_obs,
+                                 topics.CONTROL_QOS)
+        self.create_subscription(String, topics.CONTROLLER_STATE, self.on_mode,
+                                 topics.LATCHED_QOS)
+
+    def on_odom(self, msg: Odometry) -> None:
+        self.sim_time = ros_io.stamp_to_sec(msg.header.stamp)
+        q = msg.pose.pose.orientation
+        self.odom.append((self.sim_time, msg.pose.pose.position.z,
+                          tilt(np.array([q.x, q.y, q.z, q.w]))))
+
+    def on_obs(self, msg: Float32MultiArray) -> None:
+        self.obs_times.append(self.sim_time)
+
+    def on_mode(self, msg: String) -> None:
+        self.modes.append((self.sim_time, msg.data))
+
+    def active_since(self) -> float | None:
+        for t, mode in self.modes:
+            if mode == "ACTIVE":
+                return t
+        return None
+
+
+@pytest.fixture(scope="module")
+def standing_run(tmp_path_factory):
+    from tests.integration.harness import NodeProcess
+
+    log_dir = tmp_path_factory.mktemp("stand")
+    watcher = Watcher().start()
+    nodes = [
+        NodeProcess(name, log_dir, {"use_sim_time": True, "policy": "quadruped_stand.onnx"})
+        for name in ("controller", "policy", "observation", "command_source", "sim_bridge")
+    ]
+    try:
+        wait_until(lambda: watcher.active_since() is not None, 120.0, "controller ACTIVE")
+        end = watcher.active_since() + SETTLE_S + HOLD_S
+        wait_until(lambda: watcher.sim_time >= end, 240.0, f"{HOLD_S:.0f} s of standing")
+        yield watcher, nodes
+    finally:
+        for node in nodes:
+            node.stop()
+        watcher.close()
+
+
+def test_robot_stands_up_through_standup_then_active(standing_run):
+    watcher, _ = standing_run
+    modes = [m for _, m in watcher.modes]
+    assert "STANDUP" in modes and modes.index("STANDUP") < modes.index("ACTIVE")
+    assert modes[-1] == "ACTIVE", f"left ACTIVE: {watcher.modes}"
+
+
+def test_robot_holds_base_height_for_ten_seconds(standing_run):
+    watcher, _ = standing_run
+    start = watcher.active_since() + SETTLE_S
+    hold = np.array([(h, a) for t, h, a in watcher.odom if start <= t <= start + HOLD_S])
+    assert len(hold) >= 0.9 * HOLD_S * 50  # /odom at 50 Hz
+    heights, tilts = hold[:, 0], hold[:, 1]
+    assert np.all(np.abs(heights - QUADRUPED.nominal_base_height) < 0.03), (
+        f"height range {heights.min():.3f}..{heights.max():.3f} m"
+    )
+    assert heights.std() < 0.005
+    assert tilts.max() < 0.1
+
+
+def test_observation_arrives_at_50_hz(standing_run):
+    watcher, _ = standing_run
+    start = watcher.active_since() + SETTLE_S
+    in_window = [t for t in watcher.obs_times if start <= t < start + HOLD_S]
+    rate = len(in_window) / HOLD_S
+    assert rate == pytest.approx(50.0, abs=1.5)
