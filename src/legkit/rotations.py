@@ -18,7 +18,11 @@ def rotate_to_body(quat_xyzw: np.ndarray, v_world: np.ndarray) -> np.ndarray:
     d = 2.0 * (x * vx + y * vy + z * vz)
     cx, cy, cz = y * vz - z * vy, z * vx - x * vz, x * vy - y * vx
     return np.array(
-        [vx * s - 2.0 * w * cx + x * d, vy * s - 2.0 * w * cy + y * d, vz * s - 2.0 * w * cz + z * d]
+        [
+            vx * s - 2.0 * w * cx + x * d,
+            vy * s - 2.0 * w * cy + y * d,
+            vz * s - 2.0 * w * cz + z * d,
+        ]
     )
 
 

@@ -31,7 +31,7 @@ class RateMonitor:
     """Statistics of a periodic loop, measured from the times at which it ran."""
 
     def __init__(self, nominal_period: float, capacity: int = 20000, miss_factor: float = 1.5):
-        """`miss_factor`: a period longer than this many nominal periods counts as a missed deadline."""
+        """`miss_factor`: a period above this many nominal periods is a missed deadline."""
         if nominal_period <= 0.0:
             raise ValueError("nominal_period must be positive")
         self.nominal_period = nominal_period

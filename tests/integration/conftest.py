@@ -14,8 +14,9 @@ os.environ["ROS_DOMAIN_ID"] = str(1 + os.getpid() % 100)
 os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
 
 import rclpy  # noqa: E402  (after the domain is chosen)
+from legkit_ros.processes import NodeProcess  # noqa: E402
 
-from tests.integration.harness import NodeProcess  # noqa: E402
+from tests.integration.harness import node_process  # noqa: E402
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -31,7 +32,7 @@ def launch(tmp_path):
     started: list[NodeProcess] = []
 
     def _launch(name: str, **params) -> NodeProcess:
-        node = NodeProcess(name, tmp_path, params)
+        node = node_process(name, tmp_path, params)
         started.append(node)
         return node
 

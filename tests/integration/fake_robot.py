@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 from builtin_interfaces.msg import Time
+from legkit_ros import ros_io, topics
 from rclpy.clock import Clock, ClockType
 from rosgraph_msgs.msg import Clock as ClockMsg
 from sensor_msgs.msg import JointState
 from std_msgs.msg import String
 
 from legkit.robots import QUADRUPED
-from legkit_ros import ros_io, topics
 from tests.integration.harness import Probe
 
 
@@ -37,12 +37,13 @@ class FakeRobot(Probe):
         self._ticks = 0
         self.clock_pub = self.create_publisher(ClockMsg, "/clock", topics.CONTROL_QOS)
         self.state_pub = self.create_publisher(JointState, topics.JOINT_STATES, topics.CONTROL_QOS)
-        self.target_pub = self.create_publisher(JointState, topics.JOINT_TARGETS,
-                                                topics.CONTROL_QOS)
-        self.create_subscription(JointState, topics.EFFORT_COMMANDS, self._on_effort,
-                                 topics.CONTROL_QOS)
-        self.create_subscription(String, topics.CONTROLLER_STATE, self._on_mode,
-                                 topics.LATCHED_QOS)
+        self.target_pub = self.create_publisher(
+            JointState, topics.JOINT_TARGETS, topics.CONTROL_QOS
+        )
+        self.create_subscription(
+            JointState, topics.EFFORT_COMMANDS, self._on_effort, topics.CONTROL_QOS
+        )
+        self.create_subscription(String, topics.CONTROLLER_STATE, self._on_mode, topics.LATCHED_QOS)
         self.create_timer(self.period, self._tick, clock=Clock(clock_type=ClockType.STEADY_TIME))
 
     @property
@@ -59,8 +60,9 @@ class FakeRobot(Probe):
         stamp = Time(sec=self.sim_ns // 10**9, nanosec=self.sim_ns % 10**9)
         if self.publish_states:
             self.state_pub.publish(
-                ros_io.joint_state_msg(self.names, stamp, self.positions, self.velocities,
-                                       np.zeros(len(self.names)))
+                ros_io.joint_state_msg(
+                    self.names, stamp, self.positions, self.velocities, np.zeros(len(self.names))
+                )
             )
             with self.lock:
                 self.last_state_time = self.sim_time

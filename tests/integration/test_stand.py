@@ -7,14 +7,19 @@ sim time, so a slow CI machine stretches the run but not the verdict.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
+from legkit_ros import ros_io, topics
+from legkit_ros.bringup import config_file, node_overrides, ros_args, write_overrides
+from legkit_ros.processes import NODE_MODULES, start_in_order, stop_all
 from nav_msgs.msg import Odometry
 from std_msgs.msg import Float32MultiArray, String
 
+from legkit.paths import resolve_model
 from legkit.robots import QUADRUPED
 from legkit.rotations import tilt
-from legkit_ros import ros_io, topics
 from tests.integration.harness import Probe, wait_until
 
 pytestmark = pytest.mark.integration
@@ -31,16 +36,17 @@ class Watcher(Probe):
         self.obs_times: list[float] = []
         self.modes: list[tuple[float, str]] = []
         self.create_subscription(Odometry, topics.ODOM, self.on_odom, topics.CONTROL_QOS)
-        self.create_subscription(Float32MultiArray, topics.OBSERVATION, self.on_obs,
-                                 topics.CONTROL_QOS)
-        self.create_subscription(String, topics.CONTROLLER_STATE, self.on_mode,
-                                 topics.LATCHED_QOS)
+        self.create_subscription(
+            Float32MultiArray, topics.OBSERVATION, self.on_obs, topics.CONTROL_QOS
+        )
+        self.create_subscription(String, topics.CONTROLLER_STATE, self.on_mode, topics.LATCHED_QOS)
 
     def on_odom(self, msg: Odometry) -> None:
         self.sim_time = ros_io.stamp_to_sec(msg.header.stamp)
         q = msg.pose.pose.orientation
-        self.odom.append((self.sim_time, msg.pose.pose.position.z,
-                          tilt(np.array([q.x, q.y, q.z, q.w]))))
+        self.odom.append(
+            (self.sim_time, msg.pose.pose.position.z, tilt(np.array([q.x, q.y, q.z, q.w])))
+        )
 
     def on_obs(self, msg: Float32MultiArray) -> None:
         self.obs_times.append(self.sim_time)
@@ -57,22 +63,18 @@ class Watcher(Probe):
 
 @pytest.fixture(scope="module")
 def standing_run(tmp_path_factory):
-    from tests.integration.harness import NodeProcess
-
     log_dir = tmp_path_factory.mktemp("stand")
     watcher = Watcher().start()
-    nodes = [
-        NodeProcess(name, log_dir, {"use_sim_time": True, "policy": "quadruped_stand.onnx"})
-        for name in ("controller", "policy", "observation", "command_source", "sim_bridge")
-    ]
+    overrides = node_overrides(resolve_model("quadruped_stand.onnx"), 1.0, [])
+    args = ros_args(config_file("quadruped"), write_overrides(log_dir / "params.yaml", overrides))
+    nodes = start_in_order(list(NODE_MODULES), log_dir, args, watcher, lambda: time.sleep(0.05))
     try:
         wait_until(lambda: watcher.active_since() is not None, 120.0, "controller ACTIVE")
         end = watcher.active_since() + SETTLE_S + HOLD_S
         wait_until(lambda: watcher.sim_time >= end, 240.0, f"{HOLD_S:.0f} s of standing")
         yield watcher, nodes
     finally:
-        for node in nodes:
-            node.stop()
+        stop_all(nodes)
         watcher.close()
 
 

@@ -7,7 +7,6 @@ import json
 
 import numpy as np
 import pytest
-from tests.onnx_factory import write_model_for
 
 from legkit.policy import (
     CONTRACT_METADATA_KEY,
@@ -22,6 +21,7 @@ from legkit.policy import (
     read_contract,
 )
 from legkit.robots import QUADRUPED
+from tests.onnx_factory import write_model_for
 
 CONTRACT = contract_for_profile(
     QUADRUPED, provenance={"command": "python train.py --seed 1", "commit": "abc1234"}
@@ -63,11 +63,9 @@ def test_contract_for_profile_takes_everything_from_the_profile():
     assert CONTRACT.kd == tuple(QUADRUPED.kd)
     assert CONTRACT.action_size == QUADRUPED.num_joints == 12
     assert CONTRACT.observation_size == 45
-    assert (CONTRACT.control_period, CONTRACT.physics_period, CONTRACT.decimation) == (
-        0.02,
-        0.002,
-        10,
-    )
+    assert CONTRACT.control_period == pytest.approx(1.0 / QUADRUPED.control_rate_hz)
+    assert CONTRACT.physics_period == pytest.approx(1.0 / QUADRUPED.physics_rate_hz)
+    assert CONTRACT.decimation == round(QUADRUPED.physics_rate_hz / QUADRUPED.control_rate_hz)
     assert mismatches(CONTRACT, QUADRUPED, control_period=0.02) == []
     check_against_profile(CONTRACT, QUADRUPED, control_period=0.02)  # does not raise
 

@@ -7,7 +7,6 @@ import time
 
 import numpy as np
 import pytest
-from tests.onnx_factory import write_model_for
 
 from legkit import REPO_ROOT
 from legkit.policy import (
@@ -18,6 +17,7 @@ from legkit.policy import (
     read_contract,
 )
 from legkit.robots import QUADRUPED
+from tests.onnx_factory import write_model_for
 
 STANDING = REPO_ROOT / "models" / "quadruped_stand.onnx"
 CONTRACT = contract_for_profile(QUADRUPED)

@@ -165,7 +165,7 @@ def test_time_advances_by_dt_per_step(world: PybulletWorld) -> None:
         world.step()
     assert world.time == pytest.approx(5 * world.dt)
     assert world.state().time == pytest.approx(5 * world.dt)
-    assert world.dt == pytest.approx(1.0 / 500.0)
+    assert world.dt == pytest.approx(1.0 / world.config.physics_rate_hz)
 
 
 def test_robot_stands_up_from_lying_with_the_profile_pd_gains() -> None:

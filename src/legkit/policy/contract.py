@@ -380,11 +380,13 @@ def contract_for_profile(
     action_scale: float = 0.25,
     action_clip: float = 10.0,
     history_length: int = 1,
-    control_period: float = 0.02,
-    physics_period: float = 0.002,
+    control_period: float | None = None,
+    physics_period: float | None = None,
     provenance: Mapping[str, str] | None = None,
 ) -> PolicyContract:
-    """A contract taking joint order, default pose and PD gains from `profile`.
+    """A contract taking joint order, default pose, PD gains and rates from `profile`.
+
+    `control_period` and `physics_period` [s] default to the profile's rates.
 
     Observation terms get their default scales (see `legkit.policy.observation`).
     """
@@ -396,8 +398,8 @@ def contract_for_profile(
         action_clip=action_clip,
         observation=make_layout(observation_terms, profile.num_joints),
         history_length=history_length,
-        control_period=control_period,
-        physics_period=physics_period,
+        control_period=control_period or 1.0 / profile.control_rate_hz,
+        physics_period=physics_period or 1.0 / profile.physics_rate_hz,
         kp=tuple(profile.kp),
         kd=tuple(profile.kd),
         provenance=dict(provenance or {}),

@@ -67,6 +67,10 @@ class RobotProfile:
     """Base height above flat ground in the default pose [m]."""
     lying_joint_positions: tuple[float, ...]
     """Folded pose the robot rests in before stand-up [rad], profile order."""
+    physics_rate_hz: float = 250.0
+    """Rate of physics, of /joint_states and of the PD loop [Hz] (legged_gym runs PD at 200 Hz)."""
+    control_rate_hz: float = 50.0
+    """Policy rate [Hz]; must divide the physics rate."""
     damping_kd: float = 1.0
     """Joint damping applied in the DAMPING safe state [N m s/rad]."""
     standup_duration: float = 1.5
@@ -81,6 +85,12 @@ class RobotProfile:
         names = [j.name for j in self.joints]
         if len(set(names)) != len(names):
             raise ValueError(f"profile {self.name}: duplicate joint names in {names}")
+        decimation = self.physics_rate_hz / self.control_rate_hz
+        if abs(decimation - round(decimation)) > 1e-9 or decimation < 1:
+            raise ValueError(
+                f"profile {self.name}: control rate {self.control_rate_hz} Hz does not divide "
+                f"physics rate {self.physics_rate_hz} Hz"
+            )
         if len(self.lying_joint_positions) != len(self.joints):
             raise ValueError(
                 f"profile {self.name}: lying pose has {len(self.lying_joint_positions)} "

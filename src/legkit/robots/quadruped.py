@@ -32,12 +32,36 @@ KD = 0.8  # N m s / rad
 
 def _leg(leg: str) -> list[JointSpec]:
     return [
-        JointSpec(f"{leg}_HAA", lower=-0.80, upper=0.80, effort_limit=23.7, velocity_limit=30.0,
-                  default_position=0.0, kp=KP, kd=KD),
-        JointSpec(f"{leg}_HFE", lower=-1.0, upper=3.0, effort_limit=23.7, velocity_limit=30.0,
-                  default_position=_HFE_DEFAULT[leg], kp=KP, kd=KD),
-        JointSpec(f"{leg}_KFE", lower=-2.7, upper=-0.9, effort_limit=35.5, velocity_limit=20.0,
-                  default_position=_KFE_DEFAULT, kp=KP, kd=KD),
+        JointSpec(
+            f"{leg}_HAA",
+            lower=-0.80,
+            upper=0.80,
+            effort_limit=23.7,
+            velocity_limit=30.0,
+            default_position=0.0,
+            kp=KP,
+            kd=KD,
+        ),
+        JointSpec(
+            f"{leg}_HFE",
+            lower=-1.0,
+            upper=3.0,
+            effort_limit=23.7,
+            velocity_limit=30.0,
+            default_position=_HFE_DEFAULT[leg],
+            kp=KP,
+            kd=KD,
+        ),
+        JointSpec(
+            f"{leg}_KFE",
+            lower=-2.7,
+            upper=-0.9,
+            effort_limit=35.5,
+            velocity_limit=20.0,
+            default_position=_KFE_DEFAULT,
+            kp=KP,
+            kd=KD,
+        ),
     ]
 
 

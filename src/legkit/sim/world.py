@@ -48,7 +48,7 @@ _CAMERA_PITCH = -20.0  # deg; slightly from above
 class SimConfig:
     """Settings of a simulated world."""
 
-    physics_rate_hz: float = 500.0
+    physics_rate_hz: float = 250.0
     """Physics steps per simulated second [Hz]."""
     ground_friction: float = 1.0
     """Lateral (Coulomb) friction coefficient of the ground plane [-]."""

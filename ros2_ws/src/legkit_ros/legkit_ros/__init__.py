@@ -1,1 +1,4 @@
-"""Thin rclpy adapters around the legkit core: parameters and topics in, one core call, topics out."""
+"""Thin rclpy adapters around the legkit core.
+
+Each node: parameters and topics in, one core call, topics out.
+"""

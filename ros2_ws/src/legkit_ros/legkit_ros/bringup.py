@@ -12,31 +12,20 @@ falls) and writes a run folder with summary.json, plot.png and robot.gif.
 from __future__ import annotations
 
 import argparse
-import os
-import signal
-import subprocess
 import sys
 import time
 from datetime import datetime
 from pathlib import Path
 
 import rclpy
-from rclpy.executors import SingleThreadedExecutor
 
 from legkit import REPO_ROOT
 from legkit.paths import resolve_model
 from legkit.robots import get_profile
+from legkit_ros.processes import NODE_MODULES, start_in_order, stop_all
 from legkit_ros.run_monitor import RunMonitor
 from legkit_ros.run_report import format_summary, summarize, write_run_folder
-from legkit_ros.spin import StartupError
-
-NODE_MODULES = {
-    "sim_bridge": "legkit_ros.sim_bridge",
-    "controller": "legkit_ros.controller_node",
-    "observation": "legkit_ros.observation_node",
-    "policy": "legkit_ros.policy_node",
-    "command_source": "legkit_ros.command_source",
-}
+from legkit_ros.spin import StartupError, make_executor
 
 
 def config_file(robot: str) -> Path:
@@ -104,17 +93,28 @@ def node_overrides(policy: Path, real_time_factor: float, extra: list[str]) -> d
 def parse_args(argv=None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="legkit-sim", description=__doc__.split("\n\n")[0])
     ap.add_argument("--robot", default="quadruped")
-    ap.add_argument("--policy", default=None,
-                    help="ONNX policy (path, or a file name in models/); default: the robot's")
+    ap.add_argument(
+        "--policy",
+        default=None,
+        help="ONNX policy (path, or a file name in models/); default: the robot's",
+    )
     ap.add_argument("--duration", type=float, default=20.0, help="simulated seconds to run")
-    ap.add_argument("--processes", action="store_true",
-                    help="run each node in its own process (default: compose in one)")
+    ap.add_argument(
+        "--processes",
+        action="store_true",
+        help="run each node in its own process (default: compose in one)",
+    )
     ap.add_argument("--real-time-factor", type=float, default=1.0)
     ap.add_argument("--out", type=Path, default=REPO_ROOT / "runs", help="parent of run folders")
     ap.add_argument("--no-gif", action="store_true", help="skip the animated GIF")
-    ap.add_argument("--param", action="append", default=[], metavar="[NODE.]NAME:=VALUE",
-                    help="parameter override for one node, or every node without NODE. "
-                         "(repeatable), e.g. sim_bridge.ground_friction:=0.6")
+    ap.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="[NODE.]NAME:=VALUE",
+        help="parameter override for one node, or every node without NODE. "
+        "(repeatable), e.g. sim_bridge.ground_friction:=0.6",
+    )
     return ap.parse_args(argv)
 
 
@@ -133,8 +133,11 @@ def main(argv=None) -> int:
         print(f"legkit-sim: {err}", file=sys.stderr)
         return 2
     rargs = ros_args(params, write_overrides(run_dir / "overrides.yaml", overrides))
-    print(f"legkit-sim: robot={args.robot} policy={policy} duration={args.duration:.0f} s "
-          f"{'processes' if args.processes else 'composed'} -> {run_dir}", flush=True)
+    print(
+        f"legkit-sim: robot={args.robot} policy={policy} duration={args.duration:.0f} s "
+        f"{'processes' if args.processes else 'composed'} -> {run_dir}",
+        flush=True,
+    )
 
     t0 = time.monotonic()
     try:
@@ -167,11 +170,12 @@ def run_composed(profile, rargs, args):
     rclpy.init(args=rargs)
     nodes = []
     try:
-        for cls in (SimBridge, ControllerNode, PolicyNode, ObservationNode, CommandSource):
+        # The robot last, as in the process start order.
+        for cls in (PolicyNode, ObservationNode, CommandSource, ControllerNode, SimBridge):
             nodes.append(cls())
         monitor = RunMonitor(profile)
         nodes.append(monitor)
-        executor = SingleThreadedExecutor()
+        executor = make_executor()
         for node in nodes:
             executor.add_node(node)
         deadline = time.monotonic() + _wall_limit(args)
@@ -195,52 +199,46 @@ def run_composed(profile, rargs, args):
 def run_processes(profile, rargs, args, run_dir: Path):
     logs = run_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, PYTHONUNBUFFERED="1", RCUTILS_COLORIZED_OUTPUT="0")
-    procs: dict[str, subprocess.Popen] = {}
-    for name, module in NODE_MODULES.items():
-        log = open(logs / f"{name}.log", "w")
-        procs[name] = subprocess.Popen(
-            [sys.executable, "-m", module, *rargs], stdout=log, stderr=subprocess.STDOUT, env=env
-        )
     rclpy.init(args=rargs)
     monitor = RunMonitor(profile)
+    executor = make_executor()
+    executor.add_node(monitor)
+    procs = {}
     ok = True
     try:
+        try:
+            procs = start_in_order(
+                list(NODE_MODULES),
+                logs,
+                rargs,
+                monitor,
+                lambda: executor.spin_once(timeout_sec=0.05),
+            )
+        except RuntimeError as err:
+            raise StartupError(str(err)) from err
         deadline = time.monotonic() + _wall_limit(args)
         while monitor.sim_time < args.duration and time.monotonic() < deadline:
-            rclpy.spin_once(monitor, timeout_sec=0.1)
-            dead = {n: p.returncode for n, p in procs.items() if p.poll() is not None}
+            executor.spin_once(timeout_sec=0.1)
+            dead = {n: p.returncode for n, p in procs.items() if p.returncode is not None}
             if dead:
                 for name, code in dead.items():
-                    tail = (logs / f"{name}.log").read_text().strip().splitlines()[-3:]
-                    print(f"legkit-sim: node '{name}' exited with code {code}: "
-                          + " | ".join(tail), file=sys.stderr)
+                    tail = procs[name].log().strip().splitlines()[-3:]
+                    print(
+                        f"legkit-sim: node '{name}' exited with code {code}: " + " | ".join(tail),
+                        file=sys.stderr,
+                    )
                 ok = False
                 break
         ok = ok and monitor.sim_time >= args.duration
         end = time.monotonic() + 1.2  # one more diagnostics round from every node
         while time.monotonic() < end:
-            rclpy.spin_once(monitor, timeout_sec=0.05)
+            executor.spin_once(timeout_sec=0.05)
         return monitor.rec, ok
     finally:
-        stop_processes(procs)
+        stop_all(procs)
         monitor.destroy_node()
         if rclpy.ok():
             rclpy.shutdown()
-
-
-def stop_processes(procs: dict[str, subprocess.Popen], timeout: float = 5.0) -> None:
-    """Ctrl-C every node (clean rclpy shutdown), then kill what is left."""
-    for p in procs.values():
-        if p.poll() is None:
-            p.send_signal(signal.SIGINT)
-    end = time.monotonic() + timeout
-    for p in procs.values():
-        try:
-            p.wait(timeout=max(0.1, end - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
 
 
 if __name__ == "__main__":

@@ -56,7 +56,9 @@ class CommandSource(Node):
         if self.count_publishers(topics.CMD_VEL) > 1:
             if not self.yielded:
                 self.yielded = True
-                self.get_logger().info("another /cmd_vel publisher appeared: scripted profile paused")
+                self.get_logger().info(
+                    "another /cmd_vel publisher appeared: scripted profile paused"
+                )
             return
         if self.yielded:
             self.yielded = False

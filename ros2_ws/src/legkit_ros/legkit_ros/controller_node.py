@@ -14,7 +14,6 @@ from __future__ import annotations
 import time
 
 import numpy as np
-
 from diagnostic_msgs.msg import DiagnosticStatus
 from rclpy.node import Node
 from sensor_msgs.msg import JointState
@@ -36,8 +35,8 @@ class ControllerNode(Node):
     def __init__(self, **kwargs) -> None:
         super().__init__(self.NODE_NAME, **kwargs)
         self.profile = get_profile(self.declare_parameter("robot", "quadruped").value)
-        state_rate = self.declare_parameter("state_rate_hz", 500.0).value
-        target_rate = self.declare_parameter("target_rate_hz", 50.0).value
+        state_rate = self.declare_parameter("state_rate_hz", self.profile.physics_rate_hz).value
+        target_rate = self.declare_parameter("target_rate_hz", self.profile.control_rate_hz).value
         auto_start = self.declare_parameter("auto_start", True).value
         self.state_period = 1.0 / state_rate
 
@@ -131,7 +130,9 @@ class ControllerNode(Node):
 
     def srv_start(self, request, response):
         response.success = self.supervisor.request_start(self.now())
-        response.message = f"mode {self.supervisor.mode.value}: {self.supervisor.last_transition_reason}"
+        response.message = (
+            f"mode {self.supervisor.mode.value}: {self.supervisor.last_transition_reason}"
+        )
         self.after_event()
         return response
 

@@ -17,13 +17,14 @@ from rclpy.node import Node
 from sensor_msgs.msg import Imu, JointState
 from std_msgs.msg import Float32MultiArray
 
-from legkit.policy import ObservationBuilder, ObservationInputs, is_finite, read_contract
 from legkit.paths import resolve_model
+from legkit.policy import ObservationBuilder, ObservationInputs, is_finite, read_contract
 from legkit.robots import get_profile
 from legkit.robots.joint_map import JointMap, JointNameError
 from legkit.timing import RateMonitor
 from legkit_ros import topics
 from legkit_ros.faults import FaultReporter
+from legkit_ros.latest import LatestMessage
 from legkit_ros.ros_io import OK, WARN, DiagnosticsPublisher
 from legkit_ros.spin import StartupError, run_node
 
@@ -63,12 +64,13 @@ class ObservationNode(Node):
             Float32MultiArray, topics.OBSERVATION, topics.CONTROL_QOS
         )
         self.faults = FaultReporter(self)
-        self.create_subscription(JointState, topics.JOINT_STATES, self.on_joint_state,
-                                 topics.CONTROL_QOS)
-        self.create_subscription(Imu, topics.IMU, self.on_imu, topics.CONTROL_QOS)
+        # Sampled at the observation tick, not dispatched at 250 Hz.
+        self.joint_states = LatestMessage(self, JointState, topics.JOINT_STATES, topics.CONTROL_QOS)
+        self.imu_data = LatestMessage(self, Imu, topics.IMU, topics.CONTROL_QOS)
         self.create_subscription(Twist, topics.CMD_VEL, self.on_cmd_vel, topics.EVENT_QOS)
-        self.create_subscription(Float32MultiArray, topics.ACTION, self.on_action,
-                                 topics.CONTROL_QOS)
+        self.create_subscription(
+            Float32MultiArray, topics.ACTION, self.on_action, topics.CONTROL_QOS
+        )
         self.create_timer(self.period, self.tick)
         self.loop = RateMonitor(self.period)
         self.published = 0
@@ -107,13 +109,19 @@ class ObservationNode(Node):
 
     def tick(self) -> None:
         self.loop.tick(time.perf_counter())
+        js, imu = self.joint_states.take(), self.imu_data.take()
+        if js is not None:
+            self.on_joint_state(js)
+        if imu is not None:
+            self.on_imu(imu)
         if self.joint_pos is None or self.imu is None:
             return  # nothing to observe yet
         if self.last_cmd_time is not None and self.now() - self.last_cmd_time > self.cmd_timeout:
             if not self.cmd_stale_logged:
                 self.cmd_stale_logged = True
                 self.get_logger().warning(
-                    f"/cmd_vel silent for more than {self.cmd_timeout:.2f} s: commanding zero velocity"
+                    f"/cmd_vel silent for more than {self.cmd_timeout:.2f} s: "
+                    "commanding zero velocity"
                 )
             self.command = np.zeros(3)
         obs = self.builder.build(
@@ -127,8 +135,11 @@ class ObservationNode(Node):
             )
         )
         if not is_finite(obs):
-            bad = [name for name, s in self.builder.term_slices().items()
-                   if not np.all(np.isfinite(obs[s]))]
+            bad = [
+                name
+                for name, s in self.builder.term_slices().items()
+                if not np.all(np.isfinite(obs[s]))
+            ]
             self.faults.report("nan_observation", f"non-finite observation in terms {bad}")
             return
         self.faults.clear()

@@ -15,8 +15,8 @@ from rclpy.node import Node
 from sensor_msgs.msg import JointState
 from std_msgs.msg import Float32MultiArray
 
-from legkit.policy import OnnxPolicy, PolicyLoadError
 from legkit.paths import resolve_model
+from legkit.policy import OnnxPolicy, PolicyLoadError
 from legkit.robots import get_profile
 from legkit.timing import LatencyMonitor
 from legkit_ros import ros_io, topics
@@ -32,7 +32,7 @@ class PolicyNode(Node):
         super().__init__(self.NODE_NAME, **kwargs)
         self.profile = get_profile(self.declare_parameter("robot", "quadruped").value)
         path = str(resolve_model(self.declare_parameter("policy", "").value))
-        rate = self.declare_parameter("control_rate_hz", 50.0).value
+        rate = self.declare_parameter("control_rate_hz", self.profile.control_rate_hz).value
         try:
             self.policy = OnnxPolicy(path, self.profile, control_period=1.0 / rate)
         except PolicyLoadError as err:
@@ -40,12 +40,15 @@ class PolicyNode(Node):
         self.contract = self.policy.contract
         self.obs_size = self.contract.observation_size
 
-        self.action_pub = self.create_publisher(Float32MultiArray, topics.ACTION,
-                                                topics.CONTROL_QOS)
-        self.target_pub = self.create_publisher(JointState, topics.JOINT_TARGETS,
-                                                topics.CONTROL_QOS)
-        self.create_subscription(Float32MultiArray, topics.OBSERVATION, self.on_observation,
-                                 topics.CONTROL_QOS)
+        self.action_pub = self.create_publisher(
+            Float32MultiArray, topics.ACTION, topics.CONTROL_QOS
+        )
+        self.target_pub = self.create_publisher(
+            JointState, topics.JOINT_TARGETS, topics.CONTROL_QOS
+        )
+        self.create_subscription(
+            Float32MultiArray, topics.OBSERVATION, self.on_observation, topics.CONTROL_QOS
+        )
         self.faults = FaultReporter(self)
         self.inference = LatencyMonitor()
         self.inferences = 0

@@ -6,6 +6,7 @@ Subscribes only to public topics (/odom, /cmd_vel, /joint_states, /controller/st
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -13,12 +14,15 @@ from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import Twist
 from nav_msgs.msg import Odometry
 from rclpy.node import Node
+from rclpy.qos import QoSProfile
+from rosgraph_msgs.msg import Clock as ClockMsg
 from sensor_msgs.msg import JointState
 from std_msgs.msg import String
 
 from legkit.robots.joint_map import JointMap, JointNameError
 from legkit.robots.profile import RobotProfile
 from legkit_ros import ros_io, topics
+from legkit_ros.latest import LatestMessage
 
 
 @dataclass
@@ -35,6 +39,13 @@ class Recording:
     transitions: list[tuple[float, str]] = field(default_factory=list)
     diagnostics: dict[str, dict[str, float | str]] = field(default_factory=dict)
     diagnostic_messages: dict[str, str] = field(default_factory=dict)
+    wall: list[float] = field(default_factory=list)  # monotonic time each sample arrived
+
+    def real_time_factor(self) -> float:
+        """Simulated seconds per wall second while the simulation ran."""
+        if len(self.t) < 2 or self.wall[-1] <= self.wall[0]:
+            return 0.0
+        return (self.t[-1] - self.t[0]) / (self.wall[-1] - self.wall[0])
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {
@@ -59,16 +70,24 @@ class RunMonitor(Node):
         self.sim_time = 0.0
         self.create_subscription(Odometry, topics.ODOM, self.on_odom, topics.CONTROL_QOS)
         self.create_subscription(Twist, topics.CMD_VEL, self.on_cmd, topics.EVENT_QOS)
-        self.create_subscription(JointState, topics.JOINT_STATES, self.on_joints,
-                                 topics.CONTROL_QOS)
-        self.create_subscription(String, topics.CONTROLLER_STATE, self.on_mode,
-                                 topics.LATCHED_QOS)
+        self.joint_states = LatestMessage(self, JointState, topics.JOINT_STATES, topics.CONTROL_QOS)
+        self.clock = LatestMessage(self, ClockMsg, "/clock", topics.CONTROL_QOS)
+        # Deeper than the latched writer's 1: no transition is lost between two spins.
+        mode_qos = QoSProfile(
+            depth=10,
+            reliability=topics.LATCHED_QOS.reliability,
+            durability=topics.LATCHED_QOS.durability,
+        )
+        self.create_subscription(String, topics.CONTROLLER_STATE, self.on_mode, mode_qos)
         self.create_subscription(DiagnosticArray, topics.DIAGNOSTICS, self.on_diag, 50)
 
     def on_cmd(self, msg: Twist) -> None:
         self.cmd = (msg.linear.x, msg.linear.y, msg.angular.z)
 
-    def on_joints(self, msg: JointState) -> None:
+    def sample_joints(self) -> None:
+        msg = self.joint_states.take()
+        if msg is None:
+            return
         try:
             self.joint_pos = self.joint_map.to_profile_order(msg.name, msg.position)
         except JointNameError:
@@ -77,14 +96,18 @@ class RunMonitor(Node):
     def on_mode(self, msg: String) -> None:
         if msg.data != self.mode:
             self.mode = msg.data
-            self.rec.transitions.append((self.sim_time, msg.data))
+            clock = self.clock.take()
+            t = ros_io.stamp_to_sec(clock.clock) if clock is not None else self.sim_time
+            self.rec.transitions.append((t, msg.data))
 
     def on_odom(self, msg: Odometry) -> None:
+        self.sample_joints()
         self.sim_time = ros_io.stamp_to_sec(msg.header.stamp)
         p, q = msg.pose.pose.position, msg.pose.pose.orientation
         v, w = msg.twist.twist.linear, msg.twist.twist.angular
         r = self.rec
         r.t.append(self.sim_time)
+        r.wall.append(time.monotonic())
         r.cmd.append(self.cmd)
         r.vel.append((v.x, v.y, w.z))
         r.base_pos.append(np.array([p.x, p.y, p.z]))

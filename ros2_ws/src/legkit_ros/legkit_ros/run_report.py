@@ -42,7 +42,8 @@ def summarize(profile: RobotProfile, rec: Recording, wall_s: float, mode: str) -
         "transitions": [{"t": round(tt, 3), "mode": m} for tt, m in rec.transitions],
         "final_mode": rec.mode[-1] if rec.mode else "UNKNOWN",
     }
-    summary["real_time_factor"] = summary["sim_time_s"] / wall_s if wall_s > 0 else 0.0
+    # Over the simulated part only, not the start-up of the processes.
+    summary["real_time_factor"] = rec.real_time_factor()
     timing = {}
     for node, key, label in _TIMING_FIGURES:
         value = rec.diagnostics.get(node, {}).get(key)
@@ -69,7 +70,7 @@ def summarize(profile: RobotProfile, rec: Recording, wall_s: float, mode: str) -
     # Falls only count once the robot has stood up: it starts lying on its belly.
     upright_phase = active | (a["mode"] == "DAMPING")
     fallen = np.array(
-        [is_fallen(profile, h, q) for h, q in zip(heights, a["base_quat"])], dtype=bool
+        [is_fallen(profile, h, q) for h, q in zip(heights, a["base_quat"], strict=True)], dtype=bool
     )
     summary["base_height"] = {
         "mean_active": float(heights[active].mean()) if active.any() else float("nan"),
@@ -83,10 +84,9 @@ def summarize(profile: RobotProfile, rec: Recording, wall_s: float, mode: str) -
 
 def format_summary(s: dict) -> str:
     lines = [
-        f"legkit run: robot={s['robot']} nodes={s['mode']} sim {s['sim_time_s']:.1f} s in "
-        f"{s['wall_time_s']:.1f} s wall (real-time factor {s['real_time_factor']:.2f})",
-        "controller modes: "
-        + " -> ".join(f"{x['mode']}@{x['t']:.2f}s" for x in s["transitions"]),
+        f"legkit run: robot={s['robot']} nodes={s['mode']} sim {s['sim_time_s']:.1f} s, "
+        f"{s['wall_time_s']:.1f} s wall in all, real-time factor {s['real_time_factor']:.2f}",
+        "controller modes: " + " -> ".join(f"{x['mode']}@{x['t']:.2f}s" for x in s["transitions"]),
         "loop timing:",
     ]
     lines += [f"  {label:42s} {value:9.3f}" for label, value in s["timing"].items()]
@@ -125,15 +125,16 @@ def write_run_folder(
     if gif and rec.t:
         from legkit.sim.replay import render_replay
 
-        written.append(render_replay(profile, replay_samples(rec, fps=10), out / "robot.gif",
-                                     fps=10))
+        written.append(
+            render_replay(profile, replay_samples(rec, fps=10), out / "robot.gif", fps=10)
+        )
     return written
 
 
 def replay_samples(rec: Recording, fps: float) -> list:
     """Poses at `fps` for the GIF, picked from the odometry-rate recording."""
     samples, next_t = [], 0.0
-    for t, p, q, j in zip(rec.t, rec.base_pos, rec.base_quat, rec.joint_pos):
+    for t, p, q, j in zip(rec.t, rec.base_pos, rec.base_quat, rec.joint_pos, strict=True):
         if t >= next_t:
             samples.append((p, q, j))
             next_t = t + 1.0 / fps
@@ -150,7 +151,7 @@ def plot(rec: Recording, path: Path) -> Path:
     t = a["t"]
     fig, axes = plt.subplots(4, 1, figsize=(9, 9), sharex=True)
     labels = [("vx [m/s]", 0), ("vy [m/s]", 1), ("yaw rate [rad/s]", 2)]
-    for ax, (label, i) in zip(axes, labels):
+    for ax, (label, i) in zip(axes, labels, strict=False):
         ax.plot(t, a["cmd"][:, i], "k--", label="command")
         ax.plot(t, a["vel"][:, i], "tab:blue", label="achieved")
         ax.set_ylabel(label)
@@ -163,8 +164,9 @@ def plot(rec: Recording, path: Path) -> Path:
     for tt, mode in rec.transitions:
         for ax in axes:
             ax.axvline(tt, color="tab:red", alpha=0.3, lw=0.8)
-        axes[3].annotate(mode, (tt, axes[3].get_ylim()[1]), fontsize=7, color="tab:red",
-                         va="top", rotation=90)
+        axes[3].annotate(
+            mode, (tt, axes[3].get_ylim()[1]), fontsize=7, color="tab:red", va="top", rotation=90
+        )
     fig.suptitle("legkit run: command vs achieved (ground truth)")
     fig.tight_layout()
     fig.savefig(path, dpi=90)

@@ -39,7 +39,8 @@ class SimBridge(Node):
         # The bridge is the clock source; it must never run on the clock it publishes.
         self.set_parameters([Parameter("use_sim_time", value=False)])
         robot = self.declare_parameter("robot", "quadruped").value
-        rate = self.declare_parameter("physics_rate_hz", 500.0).value
+        self.profile = get_profile(robot)
+        rate = self.declare_parameter("physics_rate_hz", self.profile.physics_rate_hz).value
         self.real_time_factor = self.declare_parameter("real_time_factor", 1.0).value
         initial_pose = self.declare_parameter("initial_pose", "lying").value
         friction = self.declare_parameter("ground_friction", 1.0).value
@@ -48,7 +49,6 @@ class SimBridge(Node):
         if self.real_time_factor <= 0.0:
             raise ValueError(f"real_time_factor must be positive, got {self.real_time_factor}")
 
-        self.profile = get_profile(robot)
         self.world = PybulletWorld(
             self.profile,
             SimConfig(physics_rate_hz=rate, ground_friction=friction, initial_pose=initial_pose),
@@ -140,9 +140,12 @@ class SimBridge(Node):
         imu_msg = Imu()
         imu_msg.header.stamp = stamp
         imu_msg.header.frame_id = self.profile.base_link
-        imu_msg.orientation.x, imu_msg.orientation.y, imu_msg.orientation.z, imu_msg.orientation.w = (
-            imu.orientation.tolist()
-        )
+        (
+            imu_msg.orientation.x,
+            imu_msg.orientation.y,
+            imu_msg.orientation.z,
+            imu_msg.orientation.w,
+        ) = imu.orientation.tolist()
         (
             imu_msg.angular_velocity.x,
             imu_msg.angular_velocity.y,

@@ -10,12 +10,21 @@ from __future__ import annotations
 import sys
 
 import rclpy
-from rclpy.executors import ExternalShutdownException
+from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 
 
 class StartupError(RuntimeError):
     """A node refuses to start; the message says why."""
+
+
+def make_executor() -> SingleThreadedExecutor:
+    """The executor every legkit process spins.
+
+    rclpy 7.1's experimental EventsExecutor would cost less per callback, but its
+    spin() never fires timers here, so the classic executor is used.
+    """
+    return SingleThreadedExecutor()
 
 
 def run_node(node_class: type[Node], args=None) -> None:
@@ -31,7 +40,7 @@ def run_node(node_class: type[Node], args=None) -> None:
             rclpy.shutdown()
         sys.exit(1)
     try:
-        rclpy.spin(node)
+        rclpy.spin(node, executor=make_executor())
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     except RuntimeError:

@@ -1,0 +1,49 @@
+"""Subscriptions that are read when needed instead of dispatched per message.
+
+A 50 Hz observation needs the newest /joint_states and /imu/data, not a Python
+callback for each of their 250 messages a second; on a two-core machine those
+callbacks cost more than everything else the node does. `LatestMessage` keeps the
+subscription out of the executor (a callback group that never executes) and takes
+the newest sample from the middleware when its owner asks, like ros2_control's
+realtime buffer. With depth 1 the middleware holds only that newest sample.
+"""
+
+from __future__ import annotations
+
+from rclpy.callback_groups import CallbackGroup
+from rclpy.node import Node
+from rclpy.qos import QoSProfile
+
+
+class _NeverDispatched(CallbackGroup):
+    """The executor skips entities whose group cannot execute."""
+
+    def can_execute(self, entity) -> bool:
+        return False
+
+    def beginning_execution(self, entity) -> bool:
+        return False
+
+    def ending_execution(self, entity) -> None:
+        pass
+
+
+class LatestMessage:
+    """The newest message on a topic, taken on demand."""
+
+    def __init__(self, node: Node, msg_type, topic: str, qos: QoSProfile) -> None:
+        self._sub = node.create_subscription(
+            msg_type, topic, lambda _msg: None, qos, callback_group=_NeverDispatched()
+        )
+        self.latest = None
+
+    def take(self):
+        """The newest message received so far (None before the first), refreshed from DDS."""
+        sub = self._sub
+        with sub.handle:
+            while True:  # drain: with depth 1 this loops at most once more
+                taken = sub.handle.take_message(sub.msg_type, sub.raw)
+                if taken is None:
+                    break
+                self.latest = taken[0]
+        return self.latest

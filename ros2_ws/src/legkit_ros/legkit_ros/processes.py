@@ -1,0 +1,110 @@
+"""Running the graph as one process per node, in a safe start order.
+
+The robot (sim or hardware bridge) starts last: its states should meet a controller
+that is already listening, and the controller should stand the robot up while the
+other processes are idle, not while they import onnxruntime and discover each
+other. On two cores that start-up burst is enough to lose sensor messages.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from rclpy.node import Node
+
+NODE_MODULES = {
+    "sim_bridge": "legkit_ros.sim_bridge",
+    "controller": "legkit_ros.controller_node",
+    "observation": "legkit_ros.observation_node",
+    "policy": "legkit_ros.policy_node",
+    "command_source": "legkit_ros.command_source",
+}
+"""Node name -> module run with `python -m`."""
+
+START_ORDER = ("policy", "observation", "command_source", "controller", "sim_bridge")
+
+
+class NodeProcess:
+    """One node in its own process, its output in `<log_dir>/<name>.log`."""
+
+    def __init__(self, name: str, log_dir: Path, ros_args: list[str]) -> None:
+        self.name = name
+        self.log_path = log_dir / f"{name}.log"
+        env = dict(os.environ, PYTHONUNBUFFERED="1", RCUTILS_COLORIZED_OUTPUT="0")
+        self._log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", NODE_MODULES[name], *ros_args],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+
+    @property
+    def returncode(self) -> int | None:
+        return self.proc.poll()
+
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+    def log_lines(self, containing: str) -> list[str]:
+        return [line for line in self.log().splitlines() if containing in line]
+
+    def wait_exit(self, timeout: float) -> int:
+        return self.proc.wait(timeout=timeout)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Ctrl-C (a clean rclpy shutdown), then kill if it does not exit in time."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+
+
+def start_in_order(
+    names: list[str],
+    log_dir: Path,
+    ros_args: list[str],
+    watcher: Node,
+    spin,
+    timeout: float = 60.0,
+) -> dict[str, NodeProcess]:
+    """Start `names` in START_ORDER, each once the previous one has joined the graph.
+
+    `spin()` lets `watcher` process discovery. A node that exits during start-up, or
+    does not appear within `timeout`, raises RuntimeError naming it and its last log line.
+    """
+    started: dict[str, NodeProcess] = {}
+    try:
+        for name in sorted(names, key=START_ORDER.index):
+            started[name] = NodeProcess(name, log_dir, ros_args)
+            end = time.monotonic() + timeout
+            while name not in watcher.get_node_names():
+                spin()
+                proc = started[name]
+                if proc.returncode is not None or time.monotonic() > end:
+                    lines = proc.log().strip().splitlines()
+                    why = (
+                        f"exited with code {proc.returncode}"
+                        if proc.returncode is not None
+                        else f"did not start within {timeout:.0f} s"
+                    )
+                    raise RuntimeError(f"node '{name}' {why}: {lines[-1] if lines else ''}")
+    except BaseException:
+        stop_all(started)
+        raise
+    return started
+
+
+def stop_all(processes: dict[str, NodeProcess]) -> None:
+    """Ctrl-C every node, the robot first so nothing drives it while the rest stop."""
+    for name in sorted(processes, key=START_ORDER.index, reverse=True):
+        processes[name].stop()
