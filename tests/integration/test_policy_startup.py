@@ -39,7 +39,7 @@ CASES = {
         "hexapod",
     ),
     "control-period-mismatch": (
-        lambda p: write_model_for(p / "rate.onnx", dataclasses.replace(GOOD, control_period=0.01)),
+        lambda p: write_model_for(p / "rate.onnx", dataclasses.replace(GOOD, control_period=0.04)),
         "period",
     ),
 }

@@ -12,6 +12,7 @@ falls) and writes a run folder with summary.json, plot.png and robot.gif.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from datetime import datetime
@@ -22,7 +23,7 @@ import rclpy
 from legkit import REPO_ROOT
 from legkit.paths import resolve_model
 from legkit.robots import get_profile
-from legkit_ros.processes import NODE_MODULES, start_in_order, stop_all
+from legkit_ros.processes import NODE_MODULES, CpuMeter, start_in_order, stop_all
 from legkit_ros.run_monitor import RunMonitor
 from legkit_ros.run_report import format_summary, summarize, write_run_folder
 from legkit_ros.spin import StartupError, make_executor
@@ -178,9 +179,11 @@ def run_composed(profile, rargs, args):
         executor = make_executor()
         for node in nodes:
             executor.add_node(node)
+        cpu = CpuMeter({"all nodes (one process)": os.getpid()})
         deadline = time.monotonic() + _wall_limit(args)
         while monitor.sim_time < args.duration and time.monotonic() < deadline:
             executor.spin_once(timeout_sec=0.1)
+        monitor.rec.cpu_percent = cpu.percent()
         # One more diagnostics round so the summary has the final figures.
         for node in nodes:
             if hasattr(node, "diagnostics_pub"):
@@ -216,6 +219,7 @@ def run_processes(profile, rargs, args, run_dir: Path):
             )
         except RuntimeError as err:
             raise StartupError(str(err)) from err
+        cpu = CpuMeter({name: p.proc.pid for name, p in procs.items()})
         deadline = time.monotonic() + _wall_limit(args)
         while monitor.sim_time < args.duration and time.monotonic() < deadline:
             executor.spin_once(timeout_sec=0.1)
@@ -230,6 +234,7 @@ def run_processes(profile, rargs, args, run_dir: Path):
                 ok = False
                 break
         ok = ok and monitor.sim_time >= args.duration
+        monitor.rec.cpu_percent = cpu.percent()
         end = time.monotonic() + 1.2  # one more diagnostics round from every node
         while time.monotonic() < end:
             executor.spin_once(timeout_sec=0.05)

@@ -11,8 +11,8 @@ from legkit_ros import topics
 class FaultReporter:
     """Publishes ERROR statuses on /safety/faults; the controller answers with DAMPING.
 
-    A fault is reported once when it appears, not on every cycle it persists, so the
-    log holds one line per incident.
+    A fault is published on every cycle it persists (a controller that joins late
+    still hears it) but logged once per incident.
     """
 
     def __init__(self, node: Node) -> None:
@@ -21,10 +21,9 @@ class FaultReporter:
         self._active: str | None = None
 
     def report(self, kind: str, message: str) -> None:
-        if self._active == kind:
-            return
-        self._active = kind
-        self._node.get_logger().error(f"{message}; requesting DAMPING")
+        if self._active != kind:
+            self._active = kind
+            self._node.get_logger().error(f"{message}; requesting DAMPING")
         status = DiagnosticStatus(name=self._node.get_fully_qualified_name(), message=message)
         status.level = DiagnosticStatus.ERROR
         self._pub.publish(status)

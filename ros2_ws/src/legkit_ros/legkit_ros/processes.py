@@ -69,6 +69,33 @@ class NodeProcess:
         self._log.close()
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time a process has used [s] (Linux /proc); None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU % of a set of processes over a window (100 % = one core)."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self._pids = pids
+        self._start = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        self._t0 = time.monotonic()
+
+    def percent(self) -> dict[str, float]:
+        elapsed = time.monotonic() - self._t0
+        out = {}
+        for name, pid in self._pids.items():
+            now, start = cpu_seconds(pid), self._start[name]
+            if now is not None and start is not None and elapsed > 0:
+                out[name] = 100.0 * (now - start) / elapsed
+        return out
+
+
 def start_in_order(
     names: list[str],
     log_dir: Path,

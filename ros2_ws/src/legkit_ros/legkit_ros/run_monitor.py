@@ -40,6 +40,7 @@ class Recording:
     diagnostics: dict[str, dict[str, float | str]] = field(default_factory=dict)
     diagnostic_messages: dict[str, str] = field(default_factory=dict)
     wall: list[float] = field(default_factory=list)  # monotonic time each sample arrived
+    cpu_percent: dict[str, float] = field(default_factory=dict)  # per process, 100 = one core
 
     def real_time_factor(self) -> float:
         """Simulated seconds per wall second while the simulation ran."""

@@ -50,6 +50,8 @@ def summarize(profile: RobotProfile, rec: Recording, wall_s: float, mode: str) -
         if isinstance(value, float):
             timing[label] = value
     summary["timing"] = timing
+    summary["cpu_percent"] = dict(rec.cpu_percent)
+    summary["diagnostics"] = rec.diagnostics  # every node's last figures, for benchmarks
 
     active = a["mode"] == "ACTIVE"
     if active.any():
@@ -90,6 +92,9 @@ def format_summary(s: dict) -> str:
         "loop timing:",
     ]
     lines += [f"  {label:42s} {value:9.3f}" for label, value in s["timing"].items()]
+    if s["cpu_percent"]:
+        lines.append("CPU % (100 = one core): " + ", ".join(
+            f"{name} {pct:.0f}" for name, pct in s["cpu_percent"].items()))
     tr = s["tracking"]
     lines.append(f"velocity tracking over {tr['samples']} samples in ACTIVE:")
     if tr["samples"]:
