@@ -46,8 +46,16 @@ ROWS = [
 
 def run_stack(mode: str, duration: float, out: Path) -> dict:
     """Run legkit-sim in `mode` and return its summary.json plus the raw diagnostics."""
-    cmd = [sys.executable, "-m", "legkit_ros.bringup", "--duration", str(duration),
-           "--no-gif", "--out", str(out / mode)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "legkit_ros.bringup",
+        "--duration",
+        str(duration),
+        "--no-gif",
+        "--out",
+        str(out / mode),
+    ]
     if mode == "processes":
         cmd.append("--processes")
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
@@ -71,8 +79,11 @@ def micro() -> list[str]:
         times.append(time.perf_counter() - t0)
     lines.append(f"OnnxPolicy.act (standing policy)       {percentiles(times[500:])}")
 
-    sup = SafetySupervisor(QUADRUPED, SupervisorConfig.for_profile(
-        QUADRUPED, state_period=0.004, target_period=0.02), log=lambda _: None)
+    sup = SafetySupervisor(
+        QUADRUPED,
+        SupervisorConfig.for_profile(QUADRUPED, state_period=0.004, target_period=0.02),
+        log=lambda _: None,
+    )
     q, qd = QUADRUPED.default_positions, np.zeros(QUADRUPED.num_joints)
     times, t = [], 0.0
     for k in range(5000):
@@ -101,13 +112,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--duration", type=float, default=30.0, help="simulated seconds per mode")
     args = ap.parse_args()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}, {platform.platform()}")
-    print(f"profile: {QUADRUPED.name}, physics/PID {QUADRUPED.physics_rate_hz:.0f} Hz, "
-          f"policy {QUADRUPED.control_rate_hz:.0f} Hz, {args.duration:.0f} s simulated per mode\n")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, {platform.platform()}"
+    )
+    print(
+        f"profile: {QUADRUPED.name}, physics/PID {QUADRUPED.physics_rate_hz:.0f} Hz, "
+        f"policy {QUADRUPED.control_rate_hz:.0f} Hz, {args.duration:.0f} s simulated per mode\n"
+    )
     with tempfile.TemporaryDirectory() as tmp:
-        results = {mode: run_stack(mode, args.duration, Path(tmp))
-                   for mode in ("composed", "processes")}
+        results = {
+            mode: run_stack(mode, args.duration, Path(tmp)) for mode in ("composed", "processes")
+        }
     print(f"{'':42s} {'in-process':>12s} {'processes':>12s}")
     for label, node, key in ROWS:
         values = []
@@ -117,9 +133,11 @@ def main() -> None:
         print(f"{label:42s} {values[0]} {values[1]}")
     for mode in ("composed", "processes"):
         r = results[mode]
-        print(f"\n{mode}: real-time factor {r['real_time_factor']:.2f}, falls {r['falls']}, "
-              f"CPU % (100 = one core): "
-              + ", ".join(f"{n} {p:.0f}" for n, p in r["cpu_percent"].items()))
+        print(
+            f"\n{mode}: real-time factor {r['real_time_factor']:.2f}, falls {r['falls']}, "
+            f"CPU % (100 = one core): "
+            + ", ".join(f"{n} {p:.0f}" for n, p in r["cpu_percent"].items())
+        )
     print("\ncore calls on the hot path:")
     for line in micro():
         print("  " + line)

@@ -6,5 +6,5 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$(bash "$ROOT/scripts/setup_env.sh")"
 source "$ROOT/scripts/ros_env.sh"
 cd "$ROOT"
-"$VENV/bin/ruff" check src ros2_ws tests bench training
+"$VENV/bin/ruff" check src ros2_ws tests bench training launch
 exec "$VENV/bin/python" -m pytest -q "$@"
