@@ -38,15 +38,27 @@ stamp_src="$(cat "$ROOT/pyproject.toml" "$ROOT/requirements-ros.txt" \
 stamp="$(printf '%s' "$stamp_src" | sha256sum | cut -c1-16)"
 stamp_file="$VENV/.legkit-install-$stamp"
 
-if [ ! -f "$stamp_file" ]; then
-    "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
-    if [ "$use_system_ros" = 0 ]; then
-        "$VENV/bin/python" -m pip install -q -r "$ROOT/requirements-ros.txt"
+# pip's own chatter goes to a log, shown only if an install fails.
+log="$VENV/install.log"
+pip_install() {
+    if ! "$VENV/bin/python" -m pip install "$@" >>"$log" 2>&1; then
+        echo "setup_env: pip install $* failed; its output:" >&2
+        cat "$log" >&2
+        exit 1
     fi
-    "$VENV/bin/python" -m pip install -q -e "$ROOT[$extras]"
-    "$VENV/bin/python" -m pip install -q -e "$ROOT/ros2_ws/src/legkit_ros"
+}
+
+if [ ! -f "$stamp_file" ]; then
+    echo "setup_env: installing into $VENV (log: $log)" >&2
+    : >"$log"
+    pip_install --upgrade pip
+    if [ "$use_system_ros" = 0 ]; then
+        pip_install -r "$ROOT/requirements-ros.txt"
+    fi
+    pip_install -e "$ROOT[$extras]"
+    pip_install -e "$ROOT/ros2_ws/src/legkit_ros"
     if [ "$want_train" = 1 ]; then
-        "$VENV/bin/python" -m pip install -q -r "$ROOT/training/requirements.txt"
+        pip_install -r "$ROOT/training/requirements.txt"
     fi
     touch "$stamp_file"
 fi

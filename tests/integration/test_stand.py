@@ -32,20 +32,21 @@ class Watcher(Probe):
     def __init__(self) -> None:
         super().__init__("stand_watcher")
         self.sim_time = 0.0
-        self.odom: list[tuple[float, float, float]] = []  # t, height, tilt
+        self.odom: list[tuple[float, float, float, str]] = []  # t, height, tilt, mode then
         self.obs_times: list[float] = []
         self.modes: list[tuple[float, str]] = []
-        self.create_subscription(Odometry, topics.ODOM, self.on_odom, topics.CONTROL_QOS)
+        self.create_subscription(Odometry, topics.ODOM, self.on_odom, topics.RECORD_QOS)
         self.create_subscription(
-            Float32MultiArray, topics.OBSERVATION, self.on_obs, topics.CONTROL_QOS
+            Float32MultiArray, topics.OBSERVATION, self.on_obs, topics.RECORD_QOS
         )
         self.create_subscription(String, topics.CONTROLLER_STATE, self.on_mode, topics.LATCHED_QOS)
 
     def on_odom(self, msg: Odometry) -> None:
         self.sim_time = ros_io.stamp_to_sec(msg.header.stamp)
         q = msg.pose.pose.orientation
+        mode = self.modes[-1][1] if self.modes else "UNKNOWN"
         self.odom.append(
-            (self.sim_time, msg.pose.pose.position.z, tilt(np.array([q.x, q.y, q.z, q.w])))
+            (self.sim_time, msg.pose.pose.position.z, tilt(np.array([q.x, q.y, q.z, q.w])), mode)
         )
 
     def on_obs(self, msg: Float32MultiArray) -> None:
@@ -55,7 +56,12 @@ class Watcher(Probe):
         self.modes.append((self.sim_time, msg.data))
 
     def active_since(self) -> float | None:
-        for t, mode in self.modes:
+        """Sim time of the first odometry sample seen in ACTIVE.
+
+        Measured on odometry, not on the mode message: the watcher may discover the
+        sim bridge a little after the controller has already reached ACTIVE.
+        """
+        for t, _, _, mode in self.odom:
             if mode == "ACTIVE":
                 return t
         return None
@@ -88,7 +94,7 @@ def test_robot_stands_up_through_standup_then_active(standing_run):
 def test_robot_holds_base_height_for_ten_seconds(standing_run):
     watcher, _ = standing_run
     start = watcher.active_since() + SETTLE_S
-    hold = np.array([(h, a) for t, h, a in watcher.odom if start <= t <= start + HOLD_S])
+    hold = np.array([(h, a) for t, h, a, _ in watcher.odom if start <= t <= start + HOLD_S])
     assert len(hold) >= 0.9 * HOLD_S * 50  # /odom at 50 Hz
     heights, tilts = hold[:, 0], hold[:, 1]
     assert np.all(np.abs(heights - QUADRUPED.nominal_base_height) < 0.03), (

@@ -25,6 +25,7 @@ from legkit.robots import get_profile
 from legkit.robots.joint_map import JointMap, JointNameError
 from legkit.timing import LatencyMonitor, RateMonitor
 from legkit_ros import ros_io, topics
+from legkit_ros.latest import take_pending
 from legkit_ros.ros_io import ERROR, OK, WARN, DiagnosticsPublisher
 from legkit_ros.spin import run_node
 
@@ -60,10 +61,10 @@ class ControllerNode(Node):
             JointState, topics.EFFORT_COMMANDS, topics.CONTROL_QOS
         )
         self.state_pub = self.create_publisher(String, topics.CONTROLLER_STATE, topics.LATCHED_QOS)
-        self.create_subscription(
+        self.state_sub = self.create_subscription(
             JointState, topics.JOINT_STATES, self.on_joint_state, topics.CONTROL_QOS
         )
-        self.create_subscription(
+        self.target_sub = self.create_subscription(
             JointState, topics.JOINT_TARGETS, self.on_target, topics.CONTROL_QOS
         )
         self.create_subscription(Bool, topics.ESTOP, self.on_estop_topic, topics.EVENT_QOS)
@@ -150,6 +151,16 @@ class ControllerNode(Node):
 
     # --- outputs ------------------------------------------------------------
     def watchdog(self) -> None:
+        # rclpy runs ready timers before ready subscriptions, and /clock can be dispatched
+        # a pass before the state published with it. Handle whatever has already been
+        # delivered first: stale must mean "nothing arrived", not "not dispatched yet".
+        for sub, handler in (
+            (self.state_sub, self.on_joint_state),
+            (self.target_sub, self.on_target),
+        ):
+            pending = take_pending(sub)
+            if pending is not None:
+                handler(pending)
         self.supervisor.check_timeouts(self.now())
         self.after_event()
 

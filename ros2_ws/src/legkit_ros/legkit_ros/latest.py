@@ -28,6 +28,20 @@ class _NeverDispatched(CallbackGroup):
         pass
 
 
+def take_pending(subscription):
+    """The newest message already delivered to `subscription` but not yet dispatched, or None.
+
+    Safe beside the executor: a message taken here is simply not dispatched again.
+    """
+    newest = None
+    with subscription.handle:
+        while True:
+            taken = subscription.handle.take_message(subscription.msg_type, subscription.raw)
+            if taken is None:
+                return newest
+            newest = taken[0]
+
+
 class LatestMessage:
     """The newest message on a topic, taken on demand."""
 
@@ -39,11 +53,7 @@ class LatestMessage:
 
     def take(self):
         """The newest message received so far (None before the first), refreshed from DDS."""
-        sub = self._sub
-        with sub.handle:
-            while True:  # drain: with depth 1 this loops at most once more
-                taken = sub.handle.take_message(sub.msg_type, sub.raw)
-                if taken is None:
-                    break
-                self.latest = taken[0]
+        newest = take_pending(self._sub)
+        if newest is not None:
+            self.latest = newest
         return self.latest

@@ -69,7 +69,7 @@ class RunMonitor(Node):
         self.mode = "UNKNOWN"
         self.joint_pos = profile.default_positions
         self.sim_time = 0.0
-        self.create_subscription(Odometry, topics.ODOM, self.on_odom, topics.CONTROL_QOS)
+        self.create_subscription(Odometry, topics.ODOM, self.on_odom, topics.RECORD_QOS)
         self.create_subscription(Twist, topics.CMD_VEL, self.on_cmd, topics.EVENT_QOS)
         self.joint_states = LatestMessage(self, JointState, topics.JOINT_STATES, topics.CONTROL_QOS)
         self.clock = LatestMessage(self, ClockMsg, "/clock", topics.CONTROL_QOS)

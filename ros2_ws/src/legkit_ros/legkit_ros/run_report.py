@@ -93,8 +93,10 @@ def format_summary(s: dict) -> str:
     ]
     lines += [f"  {label:42s} {value:9.3f}" for label, value in s["timing"].items()]
     if s["cpu_percent"]:
-        lines.append("CPU % (100 = one core): " + ", ".join(
-            f"{name} {pct:.0f}" for name, pct in s["cpu_percent"].items()))
+        lines.append(
+            "CPU % (100 = one core): "
+            + ", ".join(f"{name} {pct:.0f}" for name, pct in s["cpu_percent"].items())
+        )
     tr = s["tracking"]
     lines.append(f"velocity tracking over {tr['samples']} samples in ACTIVE:")
     if tr["samples"]:

@@ -34,6 +34,11 @@ CONTROL_QOS = QoSProfile(
 )
 """States, targets, efforts, observations: newest sample only."""
 
+RECORD_QOS = QoSProfile(
+    history=HistoryPolicy.KEEP_LAST, depth=50, reliability=ReliabilityPolicy.BEST_EFFORT
+)
+"""Monitors and recorders: every sample, buffered while the recorder is busy."""
+
 EVENT_QOS = QoSProfile(
     history=HistoryPolicy.KEEP_LAST, depth=10, reliability=ReliabilityPolicy.RELIABLE
 )
