@@ -26,7 +26,7 @@ from legkit.robots import get_profile
 from legkit_ros.processes import NODE_MODULES, CpuMeter, start_in_order, stop_all
 from legkit_ros.run_monitor import RunMonitor
 from legkit_ros.run_report import format_summary, summarize, write_run_folder
-from legkit_ros.spin import StartupError, make_executor
+from legkit_ros.spin import StartupError, freeze_startup_objects, make_executor
 
 
 def config_file(robot: str) -> Path:
@@ -179,6 +179,7 @@ def run_composed(profile, rargs, args):
         executor = make_executor()
         for node in nodes:
             executor.add_node(node)
+        freeze_startup_objects()
         cpu = CpuMeter({"all nodes (one process)": os.getpid()})
         deadline = time.monotonic() + _wall_limit(args)
         while monitor.sim_time < args.duration and time.monotonic() < deadline:

@@ -28,6 +28,12 @@ NODE_MODULES = {
 
 START_ORDER = ("policy", "observation", "command_source", "controller", "sim_bridge")
 
+NICE = {"controller": -10, "sim_bridge": -10}
+"""Scheduling priority of the hard-timed loops. With more runnable processes than
+cores, the fair scheduler can leave a control loop waiting tens of milliseconds;
+a higher priority lets the PD loop and the robot run first (a robot would use
+real-time priorities for the same reason)."""
+
 
 class NodeProcess:
     """One node in its own process, its output in `<log_dir>/<name>.log`."""
