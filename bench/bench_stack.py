@@ -28,20 +28,7 @@ from legkit.paths import resolve_model
 from legkit.policy import OnnxPolicy
 from legkit.robots import QUADRUPED
 from legkit.sim import PybulletWorld
-
-ROWS = [
-    ("observation period mean [ms]", "/observation", "period_mean_ms"),
-    ("observation period error mean [ms]", "/observation", "period_error_mean_ms"),
-    ("observation period error p99 [ms]", "/observation", "period_error_p99_ms"),
-    ("policy inference p50 [ms]", "/policy", "inference_p50_ms"),
-    ("policy inference p99 [ms]", "/policy", "inference_p99_ms"),
-    ("joint_state -> effort p50 [ms]", "/sim_bridge", "state_to_effort_p50_ms"),
-    ("joint_state -> effort p99 [ms]", "/sim_bridge", "state_to_effort_p99_ms"),
-    ("PID loop rate [Hz]", "/controller", "rate_hz"),
-    ("PID missed deadlines (> 1.5 periods)", "/controller", "missed_deadlines"),
-    ("PID loop cycles", "/controller", "cycles"),
-    ("physics rate [Hz]", "/sim_bridge", "rate_hz"),
-]
+from legkit_ros.run_report import TIMING_FIGURES
 
 
 def run_stack(mode: str, duration: float, out: Path) -> dict:
@@ -125,10 +112,10 @@ def main() -> None:
             mode: run_stack(mode, args.duration, Path(tmp)) for mode in ("composed", "processes")
         }
     print(f"{'':42s} {'in-process':>12s} {'processes':>12s}")
-    for label, node, key in ROWS:
+    for _, _, label in TIMING_FIGURES:
         values = []
         for mode in ("composed", "processes"):
-            value = results[mode]["diagnostics"].get(node, {}).get(key)
+            value = results[mode]["timing"].get(label)
             values.append(f"{value:12.3f}" if isinstance(value, float) else f"{'-':>12s}")
         print(f"{label:42s} {values[0]} {values[1]}")
     for mode in ("composed", "processes"):

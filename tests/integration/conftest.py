@@ -14,8 +14,8 @@ os.environ["ROS_DOMAIN_ID"] = str(1 + os.getpid() % 100)
 os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
 
 import rclpy  # noqa: E402  (after the domain is chosen)
-from legkit_ros.processes import NodeProcess  # noqa: E402
 
+from legkit_ros.processes import NodeProcess  # noqa: E402
 from tests.integration.harness import node_process  # noqa: E402
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 from builtin_interfaces.msg import Time
-from legkit_ros import ros_io, topics
 from rclpy.clock import Clock, ClockType
 from rosgraph_msgs.msg import Clock as ClockMsg
 from sensor_msgs.msg import JointState
 from std_msgs.msg import String
 
 from legkit.robots import QUADRUPED
+from legkit_ros import ros_io, topics
 from tests.integration.harness import Probe
 
 

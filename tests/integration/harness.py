@@ -13,10 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import rclpy
-from legkit_ros.bringup import config_file, ros_args, write_overrides
-from legkit_ros.processes import NodeProcess
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
+
+from legkit_ros.bringup import config_file, ros_args, write_overrides
+from legkit_ros.processes import NodeProcess
 
 
 def node_process(

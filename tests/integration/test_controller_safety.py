@@ -11,11 +11,11 @@ import re
 
 import numpy as np
 import pytest
-from legkit_ros import topics
 from std_msgs.msg import Bool
 from std_srvs.srv import Trigger
 
 from legkit.robots import QUADRUPED
+from legkit_ros import topics
 from tests.integration.fake_robot import FakeRobot
 from tests.integration.harness import wait_until
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from legkit_ros import topics
 from sensor_msgs.msg import Imu
 from std_msgs.msg import Float32MultiArray
 
 from legkit.policy import contract_for_profile
 from legkit.robots import QUADRUPED
+from legkit_ros import topics
 from tests.integration.fake_robot import FakeRobot
 from tests.integration.harness import wait_until
 from tests.onnx_factory import write_model_for

@@ -11,15 +11,15 @@ import time
 
 import numpy as np
 import pytest
-from legkit_ros import ros_io, topics
-from legkit_ros.bringup import config_file, node_overrides, ros_args, write_overrides
-from legkit_ros.processes import NODE_MODULES, start_in_order, stop_all
 from nav_msgs.msg import Odometry
 from std_msgs.msg import Float32MultiArray, String
 
 from legkit.paths import resolve_model
 from legkit.robots import QUADRUPED
 from legkit.rotations import tilt
+from legkit_ros import ros_io, topics
+from legkit_ros.bringup import config_file, node_overrides, ros_args, write_overrides
+from legkit_ros.processes import NODE_MODULES, start_in_order, stop_all
 from tests.integration.harness import Probe, wait_until
 
 pytestmark = pytest.mark.integration
