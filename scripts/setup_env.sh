@@ -2,7 +2,7 @@
 # Create or reuse the project's Python virtual environment (.venv) and install
 # everything the stack, its tests and its demo need from the project's own files.
 #
-# Usage: source-free; run `bash scripts/setup_env.sh [--train]`. Prints the venv path.
+# Usage: `bash scripts/setup_env.sh`; prints the venv path.
 # Re-running is cheap: pip runs only when a requirements file changed.
 #
 # ROS: if a system rclpy (ROS 2 Jazzy from the distribution, `source
@@ -28,13 +28,10 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 
 extras="report,dev"
-want_train=0
-if [ "${1:-}" = "--train" ]; then want_train=1; fi
-
 # Hash of everything that decides what gets installed; pip runs only when it changes.
 stamp_src="$(cat "$ROOT/pyproject.toml" "$ROOT/requirements-ros.txt" \
-    "$ROOT/ros2_ws/src/legkit_ros/setup.py" 2>/dev/null; echo "system_ros=$use_system_ros")"
-[ "$want_train" = 1 ] && stamp_src="$stamp_src$(cat "$ROOT/training/requirements.txt" 2>/dev/null)"
+    "$ROOT/ros2_ws/src/legkit_ros/setup.py" "$ROOT/training/pyproject.toml" 2>/dev/null; \
+    echo "system_ros=$use_system_ros")"
 stamp="$(printf '%s' "$stamp_src" | sha256sum | cut -c1-16)"
 stamp_file="$VENV/.legkit-install-$stamp"
 
@@ -57,9 +54,8 @@ if [ ! -f "$stamp_file" ]; then
     fi
     pip_install -e "$ROOT[$extras]"
     pip_install -e "$ROOT/ros2_ws/src/legkit_ros"
-    if [ "$want_train" = 1 ]; then
-        pip_install -r "$ROOT/training/requirements.txt"
-    fi
+    # The training environment (gymnasium, no torch) so its tests run everywhere.
+    pip_install -e "$ROOT/training"
     touch "$stamp_file"
 fi
 echo "$VENV"

@@ -160,6 +160,20 @@ def test_reset_puts_the_robot_at_rest_just_above_the_ground(
     assert world.state().base_position[2] > s.base_position[2] - 0.005
 
 
+def test_reset_then_the_same_torques_reproduce_the_motion_whatever_ran_before(
+    world: PybulletWorld,
+) -> None:
+    def run(steps_before: int) -> np.ndarray:
+        world.reset("standing")
+        hold(world, QUADRUPED.default_positions + 0.3, steps_before * world.dt)
+        world.reset("standing")  # must forget the contacts of the run before
+        hold(world, QUADRUPED.default_positions + 0.2, 3 * world.dt)
+        return world.state().joint_positions
+
+    np.testing.assert_array_equal(run(0), run(1))
+    np.testing.assert_array_equal(run(0), run(7))
+
+
 def test_time_advances_by_dt_per_step(world: PybulletWorld) -> None:
     for _ in range(5):
         world.step()
@@ -307,3 +321,53 @@ def test_render_replay_writes_a_looping_gif_with_one_frame_per_pose(tmp_path) ->
 def test_render_replay_rejects_no_samples(tmp_path) -> None:
     with pytest.raises(ValueError, match="at least one"):
         render_replay(QUADRUPED, [], tmp_path / "empty.gif")
+
+
+# ------------------------------------------------------- dynamics randomization hooks
+
+
+def test_set_ground_friction_changes_the_plane_friction(world: PybulletWorld) -> None:
+    world.set_ground_friction(0.3)
+    assert p.getDynamicsInfo(world._plane, -1, physicsClientId=world._client)[1] == 0.3
+    with pytest.raises(ValueError, match="friction"):
+        world.set_ground_friction(-0.1)
+
+
+def test_added_base_mass_is_relative_to_the_urdf_mass_and_never_collapses(
+    world: PybulletWorld,
+) -> None:
+    def base_mass() -> float:
+        return p.getDynamicsInfo(world._robot, -1, physicsClientId=world._client)[0]
+
+    nominal = world.nominal_base_mass
+    world.set_added_base_mass(2.0)
+    assert base_mass() == pytest.approx(nominal + 2.0)
+    world.set_added_base_mass(-1.0)  # relative to the URDF, not to the last call
+    assert base_mass() == pytest.approx(nominal - 1.0)
+    world.set_added_base_mass(-1000.0)
+    assert base_mass() == pytest.approx(0.1 * nominal)
+
+
+def test_a_forward_com_offset_pitches_a_free_falling_base_nose_down(
+    world: PybulletWorld,
+) -> None:
+    world.set_kinematic_pose(np.array([0.0, 0.0, 3.0]), LEVEL, QUADRUPED.default_positions)
+    world.set_base_com_offset(np.array([0.05, 0.0, 0.0]))
+    for _ in range(10):
+        world.step()
+    # Gravity acting ahead of the centre of mass turns the nose down: positive pitch rate.
+    assert world.imu().angular_velocity[1] > 0.01
+    world.set_base_com_offset(np.zeros(3))
+    world.set_kinematic_pose(np.array([0.0, 0.0, 3.0]), LEVEL, QUADRUPED.default_positions)
+    for _ in range(10):
+        world.step()
+    np.testing.assert_allclose(world.imu().angular_velocity, 0.0, atol=1e-6)
+
+
+def test_push_base_adds_to_the_base_velocity(world: PybulletWorld) -> None:
+    world.set_kinematic_pose(np.array([0.0, 0.0, 3.0]), LEVEL, QUADRUPED.default_positions)
+    world.push_base(np.array([0.5, -0.2, 0.0]))
+    world.push_base(np.array([0.5, 0.0, 0.0]))
+    np.testing.assert_allclose(world.state().base_linear_velocity, [1.0, -0.2, 0.0], atol=1e-9)
+    with pytest.raises(ValueError, match="push"):
+        world.push_base(np.array([np.nan, 0.0, 0.0]))

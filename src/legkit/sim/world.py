@@ -21,7 +21,7 @@ import pybullet as p
 import pybullet_data
 
 from legkit.robots.profile import RobotProfile
-from legkit.rotations import rotate_to_body
+from legkit.rotations import rotate_to_body, rotate_to_world
 
 POSES = ("lying", "standing")
 """Initial poses a world can be reset into."""
@@ -162,6 +162,9 @@ class PybulletWorld:
             self._robot, -1, linearDamping=0.0, angularDamping=0.0, physicsClientId=cid
         )
         links[p.getBodyInfo(self._robot, physicsClientId=cid)[0].decode()] = -1
+        self._nominal_base_mass = float(p.getDynamicsInfo(self._robot, -1, physicsClientId=cid)[0])
+        self._base_mass = self._nominal_base_mass
+        self._com_offset: np.ndarray | None = None  # None: centre of mass as in the URDF
 
         missing = [n for n in self.profile.joint_names if n not in joints]
         if missing:
@@ -223,6 +226,10 @@ class PybulletWorld:
         # collision shape and the plane, then lower it by that gap.
         spawn_height = 2.0
         self._teleport((0.0, 0.0, spawn_height), (0.0, 0.0, 0.0, 1.0), q)
+        # Collision detection up here empties Bullet's contact cache: otherwise the
+        # solver warm-starts from the previous episode's contacts and a reset followed
+        # by the same torques would not reproduce the same motion bit for bit.
+        p.performCollisionDetection(physicsClientId=cid)
         points = p.getClosestPoints(
             self._robot, self._plane, 2.0 * spawn_height, physicsClientId=cid
         )
@@ -264,6 +271,15 @@ class PybulletWorld:
             forces=self._torque_cmd,
             physicsClientId=cid,
         )
+        if self._com_offset is not None:
+            # pybullet cannot move a loaded link's centre of mass, so the shift is modelled
+            # by the moment gravity would exert about the original one. External forces only
+            # last one step, hence re-applied here.
+            orn = p.getBasePositionAndOrientation(self._robot, physicsClientId=cid)[1]
+            r = rotate_to_world(np.asarray(orn), self._com_offset)
+            weight = -self._base_mass * GRAVITY
+            torque = (r[1] * weight, -r[0] * weight, 0.0)  # r x (0, 0, weight)
+            p.applyExternalTorque(self._robot, -1, torque, p.WORLD_FRAME, physicsClientId=cid)
         p.stepSimulation(physicsClientId=cid)
         self._steps += 1
         self._last_applied = self._torques
@@ -272,6 +288,57 @@ class PybulletWorld:
         v = np.array(p.getBaseVelocity(self._robot, physicsClientId=cid)[0])
         self._base_acceleration = (v - self._base_velocity) * self.config.physics_rate_hz
         self._base_velocity = v
+
+    # ----------------------------------------------------------- dynamics randomization
+    # Changes made here persist across `reset` until changed again, so a training
+    # environment sets them once per episode after resetting.
+    @property
+    def nominal_base_mass(self) -> float:
+        """Mass of the base link as loaded from the URDF [kg]."""
+        return self._nominal_base_mass
+
+    def set_ground_friction(self, friction: float) -> None:
+        """Set the lateral friction coefficient of the ground plane [-], >= 0."""
+        if not friction >= 0.0:
+            raise ValueError(f"ground friction must be >= 0, got {friction}")
+        p.changeDynamics(
+            self._plane, -1, lateralFriction=float(friction), physicsClientId=self._client
+        )
+
+    def set_added_base_mass(self, added_mass: float) -> None:
+        """Make the base `added_mass` [kg] heavier than in the URDF (negative: lighter).
+
+        The base keeps at least 10 % of its nominal mass, so a large negative value cannot
+        make the dynamics degenerate.
+        """
+        mass = max(self._nominal_base_mass + float(added_mass), 0.1 * self._nominal_base_mass)
+        p.changeDynamics(self._robot, -1, mass=mass, physicsClientId=self._client)
+        self._base_mass = mass
+
+    def set_base_com_offset(self, offset: np.ndarray) -> None:
+        """Shift the base centre of mass by `offset` [m], base frame; zeros restore it.
+
+        Modelled as the gravity moment of the shifted mass, applied every step: the static
+        effect (the base leans towards the offset) is exact, the small change of the
+        inertia tensor about the new centre is neglected.
+        """
+        r = np.asarray(offset, dtype=float)
+        if r.shape != (3,) or not np.isfinite(r).all():
+            raise ValueError(f"centre-of-mass offset must be 3 finite values, got {offset!r}")
+        # None skips the per-step torque call entirely in the common unrandomized case.
+        self._com_offset = r.copy() if r.any() else None
+
+    def push_base(self, delta_velocity: np.ndarray) -> None:
+        """Add `delta_velocity` [m/s], world frame, to the base linear velocity (a shove)."""
+        dv = np.asarray(delta_velocity, dtype=float)
+        if dv.shape != (3,) or not np.isfinite(dv).all():
+            raise ValueError(f"push must be 3 finite values [m/s], got {delta_velocity!r}")
+        cid = self._client
+        lin, ang = p.getBaseVelocity(self._robot, physicsClientId=cid)
+        p.resetBaseVelocity(self._robot, tuple(np.add(lin, dv)), ang, physicsClientId=cid)
+        # The shove is an impulse, not an acceleration the IMU would integrate over a step;
+        # keep the accelerometer's reference velocity consistent with the new one.
+        self._base_velocity = self._base_velocity + dv
 
     # ---------------------------------------------------------------- sensing
     def state(self) -> RobotState:

@@ -1,0 +1,203 @@
+"""QuadrupedWalkEnv: the gymnasium contract, determinism, deployment parity and episodes."""
+
+from __future__ import annotations
+
+import time
+
+import gymnasium
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+from legkit.policy.observation import ObservationBuilder, ObservationInputs
+from legkit.rotations import tilt
+from legkit_train import ENV_ID
+from legkit_train.config import EnvConfig, RandomTerm, RewardWeights
+from legkit_train.env import QuadrupedWalkEnv
+from tests.training.envs import MakeEnv, nominal_config
+
+UPSIDE_DOWN = np.array([1.0, 0.0, 0.0, 0.0])  # x, y, z, w: rolled by pi
+
+
+def random_actions(count: int, seed: int = 7) -> np.ndarray:
+    """Moderate joint offsets, enough to move the robot without throwing it over."""
+    return np.random.default_rng(seed).uniform(-0.5, 0.5, (count, 12)).astype(np.float32)
+
+
+# The action space is the contract's clip range, deliberately not [-1, 1]: the policy's
+# raw output is what deployment clips and scales.
+@pytest.mark.filterwarnings("ignore:.*symmetric and normalized space")
+def test_passes_the_gymnasium_env_checker(make_env: MakeEnv) -> None:
+    check_env(make_env().unwrapped, skip_render_check=True)
+
+
+def test_is_registered_under_its_gymnasium_id() -> None:
+    env = gymnasium.make(ENV_ID, config=nominal_config())
+    try:
+        assert isinstance(env.unwrapped, QuadrupedWalkEnv)
+    finally:
+        env.close()
+
+
+def test_same_seed_and_actions_give_identical_observations_and_rewards(
+    make_env: MakeEnv,
+) -> None:
+    # Default config: every randomization on, so every random draw is covered.
+    a, b = make_env(), make_env()
+    obs_a, _ = a.reset(seed=3)
+    obs_b, _ = b.reset(seed=3)
+    np.testing.assert_array_equal(obs_a, obs_b)
+    for action in random_actions(50):
+        obs_a, rew_a, *_ = a.step(action)
+        obs_b, rew_b, *_ = b.step(action)
+        np.testing.assert_array_equal(obs_a, obs_b)
+        assert rew_a == rew_b
+
+
+def test_observation_is_what_the_deployed_observation_builder_makes_of_the_world(
+    make_env: MakeEnv,
+) -> None:
+    env = make_env(nominal_config())  # no latency, no noise: the sensors are read as they are
+    env.reset(seed=0)
+    builder = ObservationBuilder.from_contract(env.contract)
+    assert env.observation_space.shape == (env.contract.observation_size,)
+    for action in random_actions(5):
+        obs, *_ = env.step(action)
+        imu, state = env.world.imu(), env.world.state()
+        expected = builder.build(
+            ObservationInputs(
+                base_angular_velocity=imu.angular_velocity,
+                base_orientation=imu.orientation,
+                velocity_command=env.command,
+                joint_positions=state.joint_positions,
+                joint_velocities=state.joint_velocities,
+                last_action=action.astype(float),
+            )
+        )
+        assert obs.shape == (env.contract.observation_size,)
+        np.testing.assert_array_equal(obs, expected)
+
+
+def test_zero_action_keeps_the_robot_standing_for_two_seconds(make_env: MakeEnv) -> None:
+    env = make_env(nominal_config())
+    env.reset(seed=0)
+    for _ in range(round(2.0 / env.contract.control_period)):
+        _, _, terminated, truncated, _ = env.step(np.zeros(12, dtype=np.float32))
+        assert not (terminated or truncated)
+    state = env.world.state()
+    assert state.base_position[2] > 0.25
+    assert tilt(state.base_orientation) < 0.1
+
+
+@pytest.mark.parametrize(
+    ("height", "orientation"),
+    [
+        (0.3, UPSIDE_DOWN),  # on its back: the base touches the ground
+        (1.0, np.array([np.sin(0.6), 0.0, 0.0, np.cos(0.6)])),  # 1.2 rad roll, in the air
+    ],
+    ids=["upside_down", "tilted_in_the_air"],
+)
+def test_an_overturned_robot_ends_the_episode(
+    make_env: MakeEnv, height: float, orientation: np.ndarray
+) -> None:
+    env = make_env(nominal_config())
+    env.reset(seed=0)
+    env.world.set_kinematic_pose(
+        np.array([0.0, 0.0, height]), orientation, env.profile.default_positions
+    )
+    terminated = False
+    for _ in range(5):
+        _, _, terminated, _, _ = env.step(np.zeros(12, dtype=np.float32))
+        if terminated:
+            break
+    assert terminated
+
+
+def test_episodes_are_truncated_at_the_time_limit(make_env: MakeEnv) -> None:
+    config = nominal_config()
+    config.episode_length_s = 0.1
+    env = make_env(config)
+    env.reset(seed=0)
+    flags = [env.step(np.zeros(12, dtype=np.float32))[3] for _ in range(5)]
+    assert flags == [False] * 4 + [True]
+
+
+def test_reward_terms_are_reported_weighted_and_zero_weights_are_dropped(
+    make_env: MakeEnv,
+) -> None:
+    config = nominal_config()
+    config.rewards = RewardWeights(torques=0.0)
+    env = make_env(config)
+    env.reset(seed=0)
+    _, reward, _, _, info = env.step(np.zeros(12, dtype=np.float32))
+    terms = info["reward_terms"]
+    assert "torques" not in terms and "lin_vel_tracking" in terms
+    assert reward == pytest.approx(sum(terms.values()))
+    # Weights are per second: perfect tracking for one 20 ms step pays at most 0.02.
+    assert 0.0 < terms["lin_vel_tracking"] <= 0.02
+
+
+def test_a_reward_weight_without_a_term_fails_at_construction() -> None:
+    config = EnvConfig()
+    object.__setattr__(config, "rewards", {"foot_slip": -1.0})
+    with pytest.raises(ValueError, match="foot_slip"):
+        QuadrupedWalkEnv(config)
+
+
+def test_observation_latency_of_20_ms_shows_the_state_one_policy_step_late(
+    make_env: MakeEnv,
+) -> None:
+    # 20 ms is 5 physics steps at 250 Hz: exactly one 50 Hz policy step. Observation
+    # latency does not change the physics, so an undelayed twin shows the true states.
+    delay = RandomTerm(enabled=True, low=0.02, high=0.02)
+    live, late = make_env(nominal_config()), make_env(nominal_config(observation_latency=delay))
+    live_obs = [live.reset(seed=1)[0]]
+    late_obs = [late.reset(seed=1)[0]]
+    assert late.randomization.observation_delay_steps == 5 == late.contract.decimation
+    for action in random_actions(10):
+        live_obs.append(live.step(action)[0])
+        late_obs.append(late.step(action)[0])
+
+    slices = ObservationBuilder.from_contract(late.contract).term_slices()
+
+    def indices(*terms: str) -> np.ndarray:
+        return np.concatenate([np.arange(s.start, s.stop) for s in (slices[t] for t in terms)])
+
+    sensed = indices("base_ang_vel", "projected_gravity", "joint_pos", "joint_vel")
+    told = indices("velocity_command", "last_action")
+    # Before any step the delayed reading is the reset state itself.
+    np.testing.assert_array_equal(late_obs[0], live_obs[0])
+    for k in range(1, len(late_obs)):
+        np.testing.assert_array_equal(late_obs[k][sensed], live_obs[k - 1][sensed])
+        np.testing.assert_array_equal(late_obs[k][told], live_obs[k][told])
+    # The robot moved, so the comparison above is not between equal constants.
+    assert not np.array_equal(live_obs[-1][sensed], live_obs[-2][sensed])
+
+
+def test_measure_steps_per_second(make_env: MakeEnv, capsys: pytest.CaptureFixture) -> None:
+    env = make_env()  # default config: every randomization on
+    env.reset(seed=0)
+    actions = random_actions(200)
+    start = time.perf_counter()
+    for action in actions:
+        _, _, terminated, truncated, _ = env.step(action)
+        if terminated or truncated:
+            env.reset()
+    rate = len(actions) / (time.perf_counter() - start)
+    with capsys.disabled():
+        print(f"\nQuadrupedWalkEnv: {rate:.0f} env steps/s ({rate * 5:.0f} physics steps/s), 1 env")
+
+
+def test_a_seeded_reset_reproduces_the_next_step_whatever_ran_before(make_env: MakeEnv) -> None:
+    env = make_env()
+    action = random_actions(1, seed=11)[0] * 20.0  # big targets: feet leave the ground
+    for steps_before in range(4):
+        env.reset(seed=1)
+        for _ in range(steps_before):
+            env.step(action)
+        env.reset(seed=123)
+        first = env.step(action)
+        env.reset(seed=123)
+        second = env.step(action)
+        np.testing.assert_array_equal(first[0], second[0])
+        assert first[1] == second[1]

@@ -1,0 +1,247 @@
+"""Typed configuration of the walking environment: commands, rewards, randomization, curriculum.
+
+Every field carries its unit. `EnvConfig.from_dict` builds a configuration from plain data
+(a YAML or JSON file), refusing keys it does not know so that a misspelt setting fails at
+start-up instead of silently keeping its default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+Interval = tuple[float, float]
+"""A closed interval (low, high), low <= high."""
+
+
+def _check_interval(name: str, interval: Interval) -> None:
+    low, high = interval
+    if not (math.isfinite(low) and math.isfinite(high) and low <= high):
+        raise ValueError(f"{name}: expected finite (low, high) with low <= high, got {interval}")
+
+
+@dataclass
+class CommandRanges:
+    """Widest velocity commands the policy is trained to follow (the curriculum's end point)."""
+
+    vx: Interval = (-1.0, 1.0)
+    """Forward velocity command range [m/s]."""
+    vy: Interval = (-0.5, 0.5)
+    """Lateral velocity command range [m/s]."""
+    yaw_rate: Interval = (-1.0, 1.0)
+    """Yaw rate command range [rad/s]."""
+    resample_period_s: float = 5.0
+    """A new command is drawn this often within an episode [s]."""
+
+    def __post_init__(self) -> None:
+        for name in ("vx", "vy", "yaw_rate"):
+            _check_interval(f"commands.{name}", getattr(self, name))
+        if not self.resample_period_s > 0.0:
+            raise ValueError(
+                f"commands.resample_period_s must be > 0, got {self.resample_period_s}"
+            )
+
+
+@dataclass
+class RewardWeights:
+    """Weight of each reward term, per second of simulated time.
+
+    The reward of one policy step is ``sum(weight * term * control_period)``, so the
+    weights do not change meaning with the control rate. A zero weight drops the term.
+    Values follow legged_gym's quadruped defaults.
+    """
+
+    lin_vel_tracking: float = 1.0
+    """exp(-|v_xy command - v_xy|^2 / 0.25), body frame [-]."""
+    ang_vel_tracking: float = 0.5
+    """exp(-(yaw rate command - yaw rate)^2 / 0.25) [-]."""
+    lin_vel_z: float = -2.0
+    """Vertical base velocity squared [(m/s)^2]."""
+    ang_vel_xy: float = -0.05
+    """Roll and pitch rate squared [(rad/s)^2]."""
+    orientation: float = -0.5
+    """Horizontal part of the projected gravity squared (base tilt) [-]."""
+    torques: float = -1e-4
+    """Sum of squared joint torques [(N m)^2]."""
+    joint_acc: float = -2.5e-7
+    """Sum of squared joint accelerations over the policy step [(rad/s^2)^2]."""
+    action_rate: float = -0.01
+    """Sum of squared changes of the raw action between policy steps [-]."""
+    feet_air_time: float = 1.0
+    """At each touchdown, the foot's air time minus 0.5 s, while a motion is commanded [s]."""
+    collision: float = -1.0
+    """1 when a link other than a foot touches the ground [-]."""
+    joint_limits: float = -10.0
+    """How far joints are beyond 90 % of their range [rad]."""
+
+
+@dataclass
+class RandomTerm:
+    """One randomized quantity: drawn uniformly from [low, high] per episode when enabled.
+
+    A disabled term takes its nominal value (see the field that uses it).
+    """
+
+    enabled: bool = True
+    """Whether the term is randomized."""
+    low: float = 0.0
+    """Lower end of the range (unit of the quantity)."""
+    high: float = 0.0
+    """Upper end of the range (unit of the quantity)."""
+
+    def __post_init__(self) -> None:
+        _check_interval("random term", (self.low, self.high))
+
+
+@dataclass
+class Pushes:
+    """Random shoves of the base: a sudden horizontal velocity change."""
+
+    enabled: bool = True
+    """Whether the base is pushed."""
+    interval_s: float = 15.0
+    """Time between pushes [s]."""
+    max_velocity: float = 1.0
+    """Each horizontal velocity component changes by up to this much [m/s]."""
+
+    def __post_init__(self) -> None:
+        if not self.interval_s > 0.0 or not self.max_velocity >= 0.0:
+            raise ValueError(
+                f"pushes: interval_s must be > 0 and max_velocity >= 0, got {self.interval_s}, "
+                f"{self.max_velocity}"
+            )
+
+
+@dataclass
+class Randomization:
+    """Domain randomization, drawn once per episode (the noise once per observation)."""
+
+    ground_friction: RandomTerm = field(default_factory=lambda: RandomTerm(True, 0.5, 1.25))
+    """Ground friction coefficient [-]; nominal 1.0."""
+    added_base_mass: RandomTerm = field(default_factory=lambda: RandomTerm(True, -1.0, 2.0))
+    """Mass added to the base [kg]; nominal 0."""
+    base_com_offset: RandomTerm = field(default_factory=lambda: RandomTerm(True, -0.02, 0.02))
+    """Shift of the base centre of mass, drawn per axis [m]; nominal 0."""
+    motor_strength: RandomTerm = field(default_factory=lambda: RandomTerm(True, 0.9, 1.1))
+    """Factor on every commanded torque, drawn per joint [-]; nominal 1."""
+    pd_gain_scale: RandomTerm = field(default_factory=lambda: RandomTerm(True, 0.9, 1.1))
+    """Factor on the profile's kp and on its kd, drawn separately [-]; nominal 1."""
+    observation_latency: RandomTerm = field(default_factory=lambda: RandomTerm(True, 0.0, 0.02))
+    """Age of the sensor data in an observation [s], rounded to physics steps; nominal 0."""
+    action_latency: RandomTerm = field(default_factory=lambda: RandomTerm(True, 0.0, 0.02))
+    """Delay before a new action reaches the PD loop [s], rounded to physics steps; nominal 0."""
+    observation_noise: RandomTerm = field(default_factory=lambda: RandomTerm(True, 1.0, 1.0))
+    """Multiplier on the per-sensor noise levels of `legkit_train.randomization` [-];
+    nominal 0 (no noise)."""
+    pushes: Pushes = field(default_factory=Pushes)
+    """Random shoves of the base."""
+
+    @classmethod
+    def none(cls) -> Randomization:
+        """Every term disabled: the nominal robot, exactly as the profile describes it."""
+        off = cls()
+        for f in dataclasses.fields(off):
+            getattr(off, f.name).enabled = False
+        return off
+
+
+@dataclass
+class Curriculum:
+    """Command curriculum: start with slow commands and widen them as tracking succeeds."""
+
+    enabled: bool = True
+    """Whether to use the curriculum; disabled, commands span the full `CommandRanges`."""
+    initial_level: float = 0.3
+    """Fraction of the full command ranges used at the start [-], in (0, 1]."""
+    tracking_threshold: float = 0.8
+    """An episode whose mean linear-velocity tracking term (in [0, 1]) exceeds this widens
+    the ranges [-]."""
+    step: float = 0.1
+    """Increase of the level per successful episode [-]."""
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.initial_level <= 1.0:
+            raise ValueError(
+                f"curriculum.initial_level must be in (0, 1], got {self.initial_level}"
+            )
+        if not 0.0 <= self.tracking_threshold <= 1.0 or not self.step >= 0.0:
+            raise ValueError(
+                "curriculum: tracking_threshold must be in [0, 1] and step >= 0, got "
+                f"{self.tracking_threshold}, {self.step}"
+            )
+
+
+@dataclass
+class EnvConfig:
+    """Everything that defines one walking environment."""
+
+    commands: CommandRanges = field(default_factory=CommandRanges)
+    """Velocity command ranges and resampling."""
+    rewards: RewardWeights = field(default_factory=RewardWeights)
+    """Reward term weights [per s]."""
+    randomization: Randomization = field(default_factory=Randomization)
+    """Domain randomization."""
+    curriculum: Curriculum = field(default_factory=Curriculum)
+    """Command curriculum."""
+    episode_length_s: float = 20.0
+    """Episodes are truncated after this much simulated time [s]."""
+    termination_tilt: float = 1.0
+    """An episode ends when the base z axis leans further than this from vertical [rad]."""
+
+    def __post_init__(self) -> None:
+        if not self.episode_length_s > 0.0:
+            raise ValueError(f"episode_length_s must be > 0, got {self.episode_length_s}")
+        if not 0.0 < self.termination_tilt <= math.pi:
+            raise ValueError(f"termination_tilt must be in (0, pi], got {self.termination_tilt}")
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> EnvConfig:
+        """Build from nested plain data; ValueError naming the first unknown key by its path.
+
+        Keys left out keep their defaults, also inside a section: ``{"randomization":
+        {"ground_friction": {"enabled": False}}}`` keeps that term's default range.
+        """
+        return _updated(cls(), data, "")
+
+
+_T = TypeVar("_T")
+
+
+def _updated(base: _T, data: Mapping[str, Any], where: str) -> _T:
+    """A copy of the dataclass `base` with the values in `data`; `where` prefixes key paths."""
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{where.rstrip('.') or 'config'}: expected a mapping, got {data!r}")
+    hints = typing.get_type_hints(type(base))
+    known = {f.name for f in dataclasses.fields(base)}  # type: ignore[arg-type]
+    changes: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in known:
+            raise ValueError(
+                f"unknown config key '{where}{key}'; known keys here: {', '.join(sorted(known))}"
+            )
+        current, hint, path = getattr(base, key), hints[key], f"{where}{key}"
+        if dataclasses.is_dataclass(current):
+            changes[key] = _updated(current, value, f"{path}.")
+        elif typing.get_origin(hint) is tuple:
+            if not isinstance(value, list | tuple) or not all(map(_is_number, value)):
+                raise ValueError(f"config key '{path}': expected a list of numbers, got {value!r}")
+            changes[key] = tuple(float(v) for v in value)
+        elif hint is bool:
+            if not isinstance(value, bool):
+                raise ValueError(f"config key '{path}': expected true or false, got {value!r}")
+            changes[key] = value
+        else:
+            if not _is_number(value):
+                raise ValueError(f"config key '{path}': expected a number, got {value!r}")
+            changes[key] = float(value)
+    # replace() runs __post_init__, so the result is validated like a hand-built config.
+    return dataclasses.replace(base, **changes)  # type: ignore[type-var]
+
+
+def _is_number(value: Any) -> bool:
+    # bool is an int in Python, but `true` where a number belongs is a mistake.
+    return isinstance(value, int | float) and not isinstance(value, bool)

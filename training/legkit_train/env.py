@@ -1,0 +1,249 @@
+"""The walking environment: the deployed control loop, simulated, as a gymnasium Env.
+
+One `step` is one policy step of the contract (50 Hz for the quadruped). Inside it the
+core `JointPid` runs at the physics rate towards ``contract.joint_targets(action)``
+for ``contract.decimation`` physics steps, exactly as the ROS controller node does on
+the robot. The observation comes from the core `ObservationBuilder`, filled from the
+world's IMU and joint readings the same way the ROS observation node fills it, so the
+policy sees in training the vector it will see deployed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from legkit.control.pid import JointPid
+from legkit.policy.contract import PolicyContract, contract_for_profile
+from legkit.policy.observation import ObservationBuilder, ObservationInputs
+from legkit.robots import QUADRUPED
+from legkit.robots.profile import RobotProfile
+from legkit.rotations import projected_gravity, rotate_to_body, tilt
+from legkit.sim import PybulletWorld, SimConfig
+from legkit_train.config import EnvConfig
+from legkit_train.curriculum import CommandCurriculum
+from legkit_train.randomization import (
+    ActionDelay,
+    EpisodeRandomization,
+    ObservationDelay,
+    SensorSnapshot,
+    apply_to_world,
+    sample_episode,
+)
+from legkit_train.rewards import (
+    REWARD_TERMS,
+    StepData,
+    lin_vel_tracking,
+    soft_joint_limits,
+    validate_weights,
+)
+
+
+class QuadrupedWalkEnv(gym.Env[np.ndarray, np.ndarray]):
+    """Follow a velocity command (vx, vy, yaw rate) on flat ground.
+
+    Observation: the contract's observation (float32, `contract.observation_size`).
+    Action: raw policy output, one per joint; the contract clips and scales it into PD
+    position targets about the default pose. Episodes start standing, end (terminated)
+    when a link other than a foot touches the ground or the base tilts beyond
+    `EnvConfig.termination_tilt`, and are truncated after `EnvConfig.episode_length_s`.
+    `info["reward_terms"]` holds each weighted term of the step's reward.
+    """
+
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 50}
+
+    def __init__(
+        self,
+        config: EnvConfig | None = None,
+        profile: RobotProfile = QUADRUPED,
+        render_mode: str | None = None,
+    ) -> None:
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}")
+        self.config = config if config is not None else EnvConfig()
+        self.profile = profile
+        self.render_mode = render_mode
+        # Fail at construction, not after hours of training, on a weight without a term.
+        self._weights = validate_weights(self.config.rewards)
+
+        self.contract: PolicyContract = contract_for_profile(profile)
+        self._builder = ObservationBuilder.from_contract(self.contract)
+        self.world = PybulletWorld(
+            profile, SimConfig(physics_rate_hz=profile.physics_rate_hz, initial_pose="standing")
+        )
+        self._decimation = self.contract.decimation
+        self._dt = self.contract.control_period
+        self._max_steps = round(self.config.episode_length_s / self._dt)
+        self._resample_every = max(1, round(self.config.commands.resample_period_s / self._dt))
+        self._push_every = max(1, round(self.config.randomization.pushes.interval_s / self._dt))
+        self._soft_lower, self._soft_upper = soft_joint_limits(
+            profile.lower_limits, profile.upper_limits
+        )
+        self.curriculum = CommandCurriculum(self.config.curriculum, self.config.commands)
+
+        clip = self.contract.observation_clip
+        self.observation_space = spaces.Box(
+            -clip, clip, (self.contract.observation_size,), dtype=np.float32
+        )
+        a = self.contract.action_clip
+        self.action_space = spaces.Box(-a, a, (self.contract.action_size,), dtype=np.float32)
+
+        n = profile.num_joints
+        self._steps = 0
+        self.command = np.zeros(3)
+        self.last_action = np.zeros(n)
+
+    # ----------------------------------------------------------------- gym API
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        super().reset(seed=seed)
+        n = self.profile.num_joints
+        self.world.reset("standing")
+        self.randomization: EpisodeRandomization = sample_episode(
+            self.config.randomization, self.np_random, n, self.world.dt
+        )
+        apply_to_world(self.randomization, self.world)
+        self._pid = JointPid(
+            self.profile.kp * self.randomization.kp_scale,
+            self.profile.kd * self.randomization.kd_scale,
+            self.profile.effort_limits,
+        )
+        self._physics_step = 0
+        self._action_delay = ActionDelay(
+            self.randomization.action_delay_steps, self.profile.default_positions
+        )
+        snapshot = SensorSnapshot.read(self.world)
+        self._obs_delay = ObservationDelay(self.randomization.observation_delay_steps, snapshot)
+        self._joint_state = (snapshot.joint_positions, snapshot.joint_velocities)
+        self._prev_joint_vel = snapshot.joint_velocities
+        self._air_time = np.zeros(len(self.profile.foot_links))
+        # Episodes start standing with the feet 2 mm above the ground: count them as down,
+        # or the first touchdown would be paid as a 20 ms step. (The world's contact list
+        # is that of the last physics step, the previous episode's, until the next step.)
+        self._in_contact = np.ones(len(self.profile.foot_links), dtype=bool)
+        self._steps = 0
+        self._tracking_sum = 0.0
+        self.last_action = np.zeros(n)
+        self.command = self._sample_command()
+        self._builder.reset()
+        return self._observe(), self._info()
+
+    def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        action = np.asarray(action, dtype=float).reshape(self.contract.action_size)
+        self._action_delay.issue(self.contract.joint_targets(action), self._physics_step)
+        self._simulate_policy_step()
+        self._steps += 1
+
+        data = self._step_data(action)
+        terms = {
+            name: weight * REWARD_TERMS[name](data) * self._dt
+            for name, weight in self._weights.items()
+        }
+        # The curriculum judges tracking whether or not the term is weighted.
+        self._tracking_sum += lin_vel_tracking(data)
+        self._air_time[self._in_contact] = 0.0
+        self.last_action = action
+
+        terminated = data.collision or tilt(self._orientation) > self.config.termination_tilt
+        truncated = self._steps >= self._max_steps
+        if terminated or truncated:
+            # Judged only at a real episode end (a reset mid-episode judges nothing, so
+            # reset(seed) stays reproducible) and over the full episode length: steps lost
+            # to a fall count as no tracking, so falling never widens the commands.
+            self.curriculum.update(self._tracking_sum / self._max_steps)
+        self._perturb()
+        info = self._info()
+        info["reward_terms"] = terms
+        return self._observe(), float(sum(terms.values())), bool(terminated), truncated, info
+
+    def render(self) -> np.ndarray | None:
+        if self.render_mode == "rgb_array":
+            return self.world.render_rgb()
+        return None
+
+    def close(self) -> None:
+        self.world.close()
+
+    # ----------------------------------------------------------------- internals
+    def _simulate_policy_step(self) -> None:
+        """Run PD and physics for one policy step, recording what the delays need."""
+        world, pid, dt = self.world, self._pid, self.world.dt
+        strength = self.randomization.motor_strength
+        for i in range(self._decimation):
+            q, qd = self._joint_state
+            target = self._action_delay.target_at(self._physics_step)
+            world.apply_torques(pid.compute(target, q, qd, dt) * strength)
+            world.step()
+            self._physics_step += 1
+            if self._obs_delay.wanted(self._decimation - 1 - i):
+                snapshot = SensorSnapshot.read(world)
+                self._obs_delay.record(snapshot)
+                self._joint_state = (snapshot.joint_positions, snapshot.joint_velocities)
+            else:
+                s = world.state()
+                self._joint_state = (s.joint_positions, s.joint_velocities)
+
+    def _step_data(self, action: np.ndarray) -> StepData:
+        state = self.world.state()
+        self._orientation = state.base_orientation
+        contacts = self.world.foot_contacts()
+        self._air_time += self._dt
+        first_contact = contacts & ~self._in_contact
+        self._in_contact = contacts
+        data = StepData(
+            command=self.command,
+            base_lin_vel=rotate_to_body(state.base_orientation, state.base_linear_velocity),
+            base_ang_vel=rotate_to_body(state.base_orientation, state.base_angular_velocity),
+            projected_gravity=projected_gravity(state.base_orientation),
+            joint_pos=state.joint_positions,
+            joint_vel=state.joint_velocities,
+            prev_joint_vel=self._prev_joint_vel,
+            torques=state.joint_efforts,
+            action=action,
+            last_action=self.last_action,
+            soft_lower=self._soft_lower,
+            soft_upper=self._soft_upper,
+            first_contact=first_contact,
+            air_time=self._air_time.copy(),
+            collision=self.world.base_collision(),
+            dt=self._dt,
+        )
+        self._prev_joint_vel = state.joint_velocities
+        return data
+
+    def _perturb(self) -> None:
+        """New command and pushes at their periods, ready for the next policy step."""
+        if self._steps % self._resample_every == 0:
+            self.command = self._sample_command()
+        if self._steps % self._push_every == 0:
+            pushes = self.config.randomization.pushes
+            # Drawn even when disabled so the random stream does not depend on the setting.
+            dv = self.np_random.uniform(-pushes.max_velocity, pushes.max_velocity, 2)
+            if pushes.enabled:
+                self.world.push_base(np.array([dv[0], dv[1], 0.0]))
+
+    def _sample_command(self) -> np.ndarray:
+        return np.array(
+            [self.np_random.uniform(low, high) for low, high in self.curriculum.ranges()]
+        )
+
+    def _observe(self) -> np.ndarray:
+        """The observation, built as the ROS observation node builds it."""
+        s = self._obs_delay.delayed().with_noise(self.np_random, self.randomization.noise_scale)
+        return self._builder.build(
+            ObservationInputs(
+                base_angular_velocity=s.angular_velocity,
+                base_orientation=s.orientation,
+                velocity_command=self.command,
+                joint_positions=s.joint_positions,
+                joint_velocities=s.joint_velocities,
+                last_action=self.last_action,
+            )
+        )
+
+    def _info(self) -> dict[str, Any]:
+        return {"command": self.command.copy(), "curriculum_level": self.curriculum.level}
