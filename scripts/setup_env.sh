@@ -30,7 +30,8 @@ fi
 extras="report,dev"
 # Hash of everything that decides what gets installed; pip runs only when it changes.
 stamp_src="$(cat "$ROOT/pyproject.toml" "$ROOT/requirements-ros.txt" \
-    "$ROOT/ros2_ws/src/legkit_ros/setup.py" "$ROOT/training/pyproject.toml" 2>/dev/null; \
+    "$ROOT/ros2_ws/src/legkit_ros/setup.py" "$ROOT/training/pyproject.toml" \
+    "$ROOT/training/requirements.txt" 2>/dev/null; \
     echo "system_ros=$use_system_ros")"
 stamp="$(printf '%s' "$stamp_src" | sha256sum | cut -c1-16)"
 stamp_file="$VENV/.legkit-install-$stamp"
@@ -54,7 +55,10 @@ if [ ! -f "$stamp_file" ]; then
     fi
     pip_install -e "$ROOT[$extras]"
     pip_install -e "$ROOT/ros2_ws/src/legkit_ros"
-    # The training environment (gymnasium, no torch) so its tests run everywhere.
+    # The learner first: its torch pin is the CPU build on the machines' disk, and it
+    # must be in place before anything else could pull a (CUDA) torch of its own.
+    pip_install -r "$ROOT/training/requirements.txt"
+    # The training environment and PPO loop (legkit_train).
     pip_install -e "$ROOT/training"
     touch "$stamp_file"
 fi

@@ -1,0 +1,349 @@
+"""PPO training of a walking policy with rsl-rl-lib, on CPU.
+
+Usage::
+
+    python -m legkit_train.train --num-envs 32 --iterations 1500 --run-dir runs/train/walk
+    python -m legkit_train.train --iterations 500 --run-dir runs/train/walk2 \
+        --resume runs/train/walk/model_1499.pt
+
+rsl-rl provides the PPO update and the actor/critic models; the loop here replaces its
+`OnPolicyRunner.learn` so that the console gets one progress line per iteration (steps/s,
+ETA) and every checkpoint records which robot and observation size it was trained for.
+Logs go to TensorBoard in the run directory (``tensorboard --logdir runs/train``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from rsl_rl.algorithms import PPO
+from torch.utils.tensorboard import SummaryWriter
+
+from legkit_train.config import EnvConfig
+from legkit_train.vec_env import LegkitVecEnv
+
+CHECKPOINT_FORMAT = 1
+"""Version of the checkpoint layout written by `Trainer.save`."""
+
+
+class CheckpointMismatch(ValueError):
+    """A checkpoint was trained for another robot or observation/action size."""
+
+
+@dataclass
+class PpoConfig:
+    """PPO hyper-parameters; legged_gym's quadruped values unless noted."""
+
+    num_learning_epochs: int = 5
+    """Passes over each rollout per update."""
+    num_mini_batches: int = 4
+    """Mini-batches each rollout is split into."""
+    learning_rate: float = 1e-3
+    """Initial Adam learning rate; adapted to keep the KL near `desired_kl`."""
+    schedule: str = "adaptive"
+    """"adaptive" (KL-driven learning rate) or "fixed"."""
+    desired_kl: float = 0.01
+    """Target KL divergence between consecutive policies (adaptive schedule) [nats]."""
+    gamma: float = 0.99
+    """Discount per policy step (50 Hz: a horizon of ~2 s)."""
+    lam: float = 0.95
+    """GAE lambda."""
+    clip_param: float = 0.2
+    """PPO ratio clip."""
+    entropy_coef: float = 0.01
+    """Weight of the entropy bonus."""
+    value_loss_coef: float = 1.0
+    """Weight of the value loss."""
+    max_grad_norm: float = 1.0
+    """Gradient norm clip."""
+
+
+@dataclass
+class ModelConfig:
+    """Actor and critic networks.
+
+    Smaller than legged_gym's [512, 256, 128]: on CPU a rollout is a few hundred samples
+    (tens of environments, not thousands), which a [256, 128, 64] MLP fits as well at a
+    quarter of the parameters and of the update time.
+    """
+
+    actor_hidden_dims: tuple[int, ...] = (256, 128, 64)
+    """Hidden layer widths of the actor."""
+    critic_hidden_dims: tuple[int, ...] = (256, 128, 64)
+    """Hidden layer widths of the critic."""
+    activation: str = "elu"
+    """Activation between layers."""
+    init_noise_std: float = 1.0
+    """Initial standard deviation of the Gaussian action noise (raw action units)."""
+    obs_normalization: bool = True
+    """Normalize observations by running (empirical) mean and variance."""
+
+
+@dataclass
+class TrainConfig:
+    """One training run: environments, PPO, models, logging."""
+
+    num_envs: int = 32
+    """Environments stepped in parallel."""
+    num_workers: int = 2
+    """Worker processes stepping them (one per core is best)."""
+    iterations: int = 1500
+    """Learning iterations (rollout + update) of this invocation."""
+    num_steps_per_env: int = 24
+    """Policy steps per environment per rollout (24 = 0.48 s at 50 Hz)."""
+    save_interval: int = 50
+    """Write a checkpoint every this many iterations (and after the last)."""
+    seed: int = 0
+    """Seed of torch and of the environments."""
+    robot: str = "quadruped"
+    """Robot profile name."""
+    ppo: PpoConfig = field(default_factory=PpoConfig)
+    """PPO hyper-parameters."""
+    model: ModelConfig = field(default_factory=ModelConfig)
+    """Network settings."""
+
+    def rsl_rl_cfg(self) -> dict[str, Any]:
+        """The train_cfg dictionary rsl-rl-lib 5.5.1 builds its PPO from."""
+        m = self.model
+
+        def mlp(dims: tuple[int, ...], stochastic: bool) -> dict[str, Any]:
+            cfg: dict[str, Any] = {
+                "class_name": "MLPModel",
+                "hidden_dims": list(dims),
+                "activation": m.activation,
+                "obs_normalization": m.obs_normalization,
+            }
+            if stochastic:
+                cfg["distribution_cfg"] = {
+                    "class_name": "GaussianDistribution",
+                    "init_std": m.init_noise_std,
+                }
+            return cfg
+
+        return {
+            "num_steps_per_env": self.num_steps_per_env,
+            "obs_groups": {"actor": ["policy"], "critic": ["policy"]},
+            "actor": mlp(m.actor_hidden_dims, stochastic=True),
+            "critic": mlp(m.critic_hidden_dims, stochastic=False),
+            "algorithm": {"class_name": "PPO", **dataclasses.asdict(self.ppo)},
+            "multi_gpu": None,
+        }
+
+
+class Trainer:
+    """PPO on a `LegkitVecEnv`: rollouts, updates, logs and checkpoints."""
+
+    def __init__(
+        self,
+        config: TrainConfig,
+        run_dir: str | os.PathLike[str] | None,
+        env_config: EnvConfig | None = None,
+        verbose: bool = True,
+    ) -> None:
+        self.config = config
+        self.verbose = verbose
+        torch.manual_seed(config.seed)
+        self.env = LegkitVecEnv(
+            config.num_envs, config.num_workers, env_config, config.robot, config.seed
+        )
+        self.alg: PPO = PPO.construct_algorithm(
+            self.env.get_observations(), self.env, config.rsl_rl_cfg(), "cpu"
+        )
+        self.iteration = 0
+        """Learning iterations completed, over every run resumed into this one."""
+        self.run_dir = Path(run_dir) if run_dir is not None else None
+        self.writer: SummaryWriter | None = None
+        # Returns of the last 100 finished episodes: what the progress line reports.
+        self.episode_returns: deque[float] = deque(maxlen=100)
+        self.episode_lengths: deque[int] = deque(maxlen=100)
+        self._ret = np.zeros(config.num_envs)
+        self._len = np.zeros(config.num_envs, dtype=int)
+
+    # ----------------------------------------------------------------- checkpoints
+    def metadata(self) -> dict[str, Any]:
+        """What a checkpoint must match to be resumed by this trainer."""
+        return {
+            "robot": self.config.robot,
+            "observation_size": self.env.num_obs,
+            "action_size": self.env.num_actions,
+        }
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        state = {
+            "format": CHECKPOINT_FORMAT,
+            **self.metadata(),
+            "iteration": self.iteration,
+            "train_config": dataclasses.asdict(self.config),
+            **self.alg.save(),
+        }
+        torch.save(state, path)
+
+    def load(self, path: str | os.PathLike[str]) -> None:
+        """Resume from a checkpoint: weights, optimizer, normalizer and iteration count.
+
+        Raises `CheckpointMismatch` before touching any weight when the checkpoint was
+        trained for another robot or observation/action size.
+        """
+        state = torch.load(path, map_location="cpu", weights_only=False)
+        check_compatible(state, self.metadata(), str(path))
+        self.alg.load(state, None, strict=True)
+        self.iteration = int(state["iteration"])
+
+    # ----------------------------------------------------------------- training
+    def learn(self, iterations: int) -> None:
+        """Run `iterations` learning iterations after those already done."""
+        cfg = self.config
+        if self.run_dir is not None:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            self.writer = SummaryWriter(str(self.run_dir), flush_secs=10)
+        obs = self.env.get_observations()
+        self.alg.train_mode()
+        first, last = self.iteration, self.iteration + iterations
+        samples = cfg.num_steps_per_env * cfg.num_envs
+        started = time.perf_counter()
+        for it in range(first, last):
+            t0 = time.perf_counter()
+            logs: list[dict[str, float]] = []
+            with torch.inference_mode():
+                for _ in range(cfg.num_steps_per_env):
+                    actions = self.alg.act(obs)
+                    obs, rewards, dones, extras = self.env.step(actions)
+                    self.alg.process_env_step(obs, rewards, dones, extras)
+                    self._track_episodes(rewards.numpy(), dones.numpy())
+                    logs.append(extras["log"])
+                self.alg.compute_returns(obs)
+            t1 = time.perf_counter()
+            losses = self.alg.update()
+            t2 = time.perf_counter()
+            self.iteration = it + 1
+            self._log(it, losses, logs, t1 - t0, t2 - t1)
+            if self.verbose:
+                elapsed = time.perf_counter() - started
+                eta = elapsed / (it + 1 - first) * (last - it - 1)
+                print(self._progress_line(last, samples / (t2 - t0), eta), flush=True)
+            if self.run_dir is not None and (it + 1) % cfg.save_interval == 0:
+                self.save(self.run_dir / f"model_{it + 1}.pt")
+        if self.run_dir is not None:
+            self.save(self.run_dir / f"model_{self.iteration}.pt")
+        if self.writer is not None:
+            self.writer.flush()
+
+    def mean_episode_return(self) -> float:
+        """Mean return of the last (up to 100) finished episodes; nan if none finished."""
+        return float(np.mean(self.episode_returns)) if self.episode_returns else float("nan")
+
+    def close(self) -> None:
+        self.env.close()
+        if self.writer is not None:
+            self.writer.close()
+
+    def __enter__(self) -> Trainer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------- internals
+    def _track_episodes(self, rewards: np.ndarray, dones: np.ndarray) -> None:
+        self._ret += rewards
+        self._len += 1
+        for i in np.flatnonzero(dones):
+            self.episode_returns.append(float(self._ret[i]))
+            self.episode_lengths.append(int(self._len[i]))
+        self._ret[dones > 0] = 0.0
+        self._len[dones > 0] = 0
+
+    def _log(
+        self,
+        it: int,
+        losses: dict[str, float],
+        logs: list[dict[str, float]],
+        collect_s: float,
+        learn_s: float,
+    ) -> None:
+        if self.writer is None:
+            return
+        w = self.writer
+        for key, value in losses.items():
+            w.add_scalar(f"Loss/{key}", value, it)
+        w.add_scalar("Loss/learning_rate", self.alg.learning_rate, it)
+        w.add_scalar("Policy/mean_std", self.alg.get_policy().output_std.mean().item(), it)
+        w.add_scalar("Perf/collection_time", collect_s, it)
+        w.add_scalar("Perf/learning_time", learn_s, it)
+        samples = self.config.num_steps_per_env * self.config.num_envs
+        w.add_scalar("Perf/steps_per_s", samples / (collect_s + learn_s), it)
+        for key in logs[0]:
+            w.add_scalar(f"Env{key}", float(np.mean([log[key] for log in logs])), it)
+        if self.episode_returns:
+            w.add_scalar("Train/mean_episode_return", self.mean_episode_return(), it)
+            w.add_scalar("Train/mean_episode_length", float(np.mean(self.episode_lengths)), it)
+
+    def _progress_line(self, last: int, steps_per_s: float, eta_s: float) -> str:
+        ret = self.mean_episode_return()
+        length = float(np.mean(self.episode_lengths)) if self.episode_lengths else float("nan")
+        return (
+            f"it {self.iteration}/{last}  return {ret:8.3f}  ep_len {length:6.1f}  "
+            f"lr {self.alg.learning_rate:.1e}  {steps_per_s:6.0f} steps/s  "
+            f"ETA {time.strftime('%H:%M:%S', time.gmtime(eta_s))}"
+        )
+
+
+def check_compatible(state: dict[str, Any], expected: dict[str, Any], where: str) -> None:
+    """Raise `CheckpointMismatch` naming each field where `state` differs from `expected`."""
+    wrong = [
+        f"{key}: checkpoint has {state.get(key)!r}, this run needs {value!r}"
+        for key, value in expected.items()
+        if state.get(key) != value
+    ]
+    if wrong:
+        raise CheckpointMismatch(
+            f"cannot resume from {where}: it was trained for another setup ({'; '.join(wrong)})"
+        )
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="python -m legkit_train.train", description=__doc__.split("\n")[0]
+    )
+    d = TrainConfig()
+    p.add_argument("--num-envs", type=int, default=d.num_envs, help="parallel environments")
+    p.add_argument("--num-workers", type=int, default=d.num_workers, help="worker processes")
+    p.add_argument("--iterations", type=int, default=d.iterations, help="learning iterations")
+    p.add_argument("--run-dir", required=True, help="output folder, e.g. runs/train/<name>")
+    p.add_argument("--resume", help="checkpoint (.pt) to continue from")
+    p.add_argument("--seed", type=int, default=d.seed, help="random seed")
+    p.add_argument("--robot", default=d.robot, help="robot profile name")
+    p.add_argument(
+        "--save-interval", type=int, default=d.save_interval, help="iterations per checkpoint"
+    )
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    config = TrainConfig(
+        num_envs=args.num_envs,
+        num_workers=args.num_workers,
+        iterations=args.iterations,
+        save_interval=args.save_interval,
+        seed=args.seed,
+        robot=args.robot,
+    )
+    with Trainer(config, args.run_dir) as trainer:
+        if args.resume:
+            trainer.load(args.resume)
+            print(f"resumed from {args.resume} at iteration {trainer.iteration}")
+        trainer.learn(config.iterations)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""rsl-rl's `VecEnv` over an `EnvPool`: the only place where the environments meet torch.
+
+Follows the interface of rsl-rl-lib 5.5.1 (`rsl_rl.env.VecEnv`): observations are a
+`TensorDict` with one group, ``"policy"`` (actor and critic both read it), rewards and
+dones are (num_envs,) tensors, and ``extras["time_outs"]`` marks episodes cut by the time
+limit so PPO bootstraps their value instead of treating them as failures.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from rsl_rl.env import VecEnv
+from tensordict import TensorDict
+
+from legkit_train.config import EnvConfig
+from legkit_train.env_pool import EnvPool
+
+OBS_GROUP = "policy"
+"""Name of the single observation group; rsl-rl falls back to it for actor and critic."""
+
+
+class LegkitVecEnv(VecEnv):
+    """`num_envs` walking environments in `num_workers` processes, seen as one batch."""
+
+    def __init__(
+        self,
+        num_envs: int,
+        num_workers: int = 2,
+        config: EnvConfig | None = None,
+        profile_name: str = "quadruped",
+        seed: int = 0,
+        device: str = "cpu",
+    ) -> None:
+        self.cfg = config if config is not None else EnvConfig()
+        self.pool = EnvPool(num_envs, num_workers, self.cfg, profile_name, seed)
+        self.num_envs = num_envs
+        self.num_actions = self.pool.action_size
+        self.num_obs = self.pool.observation_size
+        self.max_episode_length = self.pool.max_episode_steps
+        self.device = torch.device(device)
+        self.episode_length_buf = torch.zeros(num_envs, dtype=torch.long, device=self.device)
+        self._obs = self._to_obs(self.pool.reset())
+
+    def get_observations(self) -> TensorDict:
+        return self._obs
+
+    def step(self, actions: torch.Tensor) -> tuple[TensorDict, torch.Tensor, torch.Tensor, dict]:
+        result = self.pool.step(actions.detach().to("cpu", torch.float32).numpy())
+        self._obs = self._to_obs(result.observations)
+        done = result.terminated | result.truncated
+        self.episode_length_buf += 1
+        self.episode_length_buf[torch.from_numpy(done).to(self.device)] = 0
+        log = {f"/reward_terms/{k}": float(v.mean()) for k, v in result.reward_terms.items()}
+        log["/curriculum/level"] = float(result.curriculum_levels.mean())
+        extras = {
+            # A truncation that is also a failure counts as a failure: no bootstrapping.
+            "time_outs": self._tensor(result.truncated & ~result.terminated),
+            "log": log,
+        }
+        return self._obs, self._tensor(result.rewards), self._tensor(done), extras
+
+    def close(self) -> None:
+        self.pool.close()
+
+    def _tensor(self, array: np.ndarray) -> torch.Tensor:
+        return torch.as_tensor(array, dtype=torch.float32, device=self.device)
+
+    def _to_obs(self, observations: np.ndarray) -> TensorDict:
+        obs = torch.as_tensor(observations, dtype=torch.float32, device=self.device)
+        return TensorDict({OBS_GROUP: obs}, batch_size=[self.num_envs], device=self.device)
