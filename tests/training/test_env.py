@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import dataclasses
 
 import gymnasium
 import numpy as np
@@ -174,20 +174,6 @@ def test_observation_latency_of_20_ms_shows_the_state_one_policy_step_late(
     assert not np.array_equal(live_obs[-1][sensed], live_obs[-2][sensed])
 
 
-def test_measure_steps_per_second(make_env: MakeEnv, capsys: pytest.CaptureFixture) -> None:
-    env = make_env()  # default config: every randomization on
-    env.reset(seed=0)
-    actions = random_actions(200)
-    start = time.perf_counter()
-    for action in actions:
-        _, _, terminated, truncated, _ = env.step(action)
-        if terminated or truncated:
-            env.reset()
-    rate = len(actions) / (time.perf_counter() - start)
-    with capsys.disabled():
-        print(f"\nQuadrupedWalkEnv: {rate:.0f} env steps/s ({rate * 5:.0f} physics steps/s), 1 env")
-
-
 def test_a_seeded_reset_reproduces_the_next_step_whatever_ran_before(make_env: MakeEnv) -> None:
     env = make_env()
     action = random_actions(1, seed=11)[0] * 20.0  # big targets: feet leave the ground
@@ -201,3 +187,51 @@ def test_a_seeded_reset_reproduces_the_next_step_whatever_ran_before(make_env: M
         second = env.step(action)
         np.testing.assert_array_equal(first[0], second[0])
         assert first[1] == second[1]
+
+
+def test_a_step_worth_less_than_nothing_pays_zero_unless_configured_otherwise(
+    make_env: MakeEnv,
+) -> None:
+    jerky = random_actions(1, seed=3)[0] * 4.0
+    penalized = dataclasses.replace(nominal_config(), rewards=RewardWeights(action_rate=-100.0))
+    clipped = make_env(penalized)
+    raw = make_env(dataclasses.replace(penalized, only_positive_rewards=False))
+    for env in (clipped, raw):
+        env.reset(seed=0)
+    _, reward, _, _, info = clipped.step(jerky)
+    assert sum(info["reward_terms"].values()) < 0.0 and reward == 0.0
+    _, reward, _, _, info = raw.step(jerky)
+    assert reward == pytest.approx(sum(info["reward_terms"].values())) and reward < 0.0
+
+
+def test_privileged_observation_holds_the_ground_truth_only_the_critic_sees(
+    make_env: MakeEnv,
+) -> None:
+    env = make_env(nominal_config())
+    env.reset(seed=0)
+    at_rest = env.privileged_observation()
+    assert at_rest.shape == (env.privileged_size,) == (10,) and at_rest.dtype == np.float32
+    np.testing.assert_allclose(at_rest[:3], 0.0, atol=0.05)  # body velocity
+    assert at_rest[3] == pytest.approx(env.profile.nominal_base_height, abs=0.03)
+    np.testing.assert_array_equal(at_rest[4:8], 1.0)  # all four feet down
+    np.testing.assert_allclose(at_rest[8:], [1.0, 0.0])  # nominal friction, no added mass
+    env.world.push_base(np.array([0.8, 0.0, 0.0]))
+    _, _, _, _, info = env.step(np.zeros(12, dtype=np.float32))
+    moving = env.privileged_observation()
+    np.testing.assert_allclose(moving[:2], info["base_velocity"][:2], atol=1e-6)
+    assert moving[0] > 0.3  # the shove shows as forward speed
+
+
+def test_reset_takes_the_command_to_follow_and_steps_report_joint_power(
+    make_env: MakeEnv,
+) -> None:
+    env = make_env(nominal_config())
+    obs, info = env.reset(seed=0, options={"command": [0.4, -0.2, 0.5]})
+    np.testing.assert_allclose(info["command"], [0.4, -0.2, 0.5])
+    command = ObservationBuilder.from_contract(env.contract).term_slices()["velocity_command"]
+    assert not np.allclose(obs[command], 0.0)  # the policy is told, scaled by the layout
+    _, _, _, _, still = env.step(np.zeros(12, dtype=np.float32))
+    _, _, _, _, moving = env.step(random_actions(1)[0] * 4.0)
+    assert 0.0 <= still["joint_power"] < moving["joint_power"]
+    with pytest.raises(ValueError, match="3 finite values"):
+        env.set_command(np.array([np.nan, 0.0, 0.0]))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 from pathlib import Path
 
 import pytest
@@ -72,7 +71,9 @@ def calm_actions_task() -> EnvConfig:
     """
     weights = {f.name: 0.0 for f in dataclasses.fields(RewardWeights)}
     weights["action_rate"] = -1.0
-    return dataclasses.replace(nominal_config(), rewards=RewardWeights(**weights))
+    return dataclasses.replace(
+        nominal_config(), rewards=RewardWeights(**weights), only_positive_rewards=False
+    )
 
 
 def first_episode_return(trainer: Trainer, config: EnvConfig, steps: int = 100) -> float:
@@ -150,17 +151,18 @@ def test_resuming_a_checkpoint_of_another_robot_or_size_fails_before_training(
         assert trainer.iteration == 0
 
 
-def test_prints_env_steps_per_second_single_and_parallel() -> None:
-    """A measurement, not a requirement: run `pytest -s` to see the figures."""
-    for num_envs, workers in ((1, 1), (2, 2), (8, 2)):
-        env = LegkitVecEnv(num_envs, workers, config=nominal_config())
-        try:
-            actions = torch.zeros(num_envs, ACT)
-            env.step(actions)  # warm-up
-            steps, start = 100, time.perf_counter()
-            for _ in range(steps):
-                env.step(actions)
-            rate = steps * num_envs / (time.perf_counter() - start)
-        finally:
-            env.close()
-        print(f"\n{num_envs} env(s), {workers} worker(s): {rate:.0f} env steps/s")
+def test_an_env_config_file_with_an_unknown_key_fails_before_training(tmp_path: Path) -> None:
+    config = tmp_path / "env.yaml"
+    config.write_text("rewards:\n  feet_air_time: 2.0\n  foot_slip: -0.5\n")
+    with pytest.raises(ValueError, match=r"env.yaml: unknown config key 'rewards.foot_slip'"):
+        cli(tmp_path / "run", 1, "--env-config", str(config))
+    assert not (tmp_path / "run").exists()
+
+
+def test_an_env_config_file_changes_what_is_trained_and_is_recorded(tmp_path: Path) -> None:
+    config = tmp_path / "env.yaml"
+    config.write_text("episode_length_s: 4.0\nrewards:\n  feet_air_time: 2.0\n")
+    cli(tmp_path / "run", 1, "--env-config", str(config))
+    checkpoint = torch.load(tmp_path / "run" / "model_1.pt", weights_only=False)
+    assert checkpoint["env_config"]["episode_length_s"] == 4.0
+    assert checkpoint["env_config"]["rewards"]["feet_air_time"] == 2.0

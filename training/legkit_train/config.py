@@ -191,6 +191,10 @@ class EnvConfig:
     """Episodes are truncated after this much simulated time [s]."""
     termination_tilt: float = 1.0
     """An episode ends when the base z axis leans further than this from vertical [rad]."""
+    only_positive_rewards: bool = True
+    """Clip each step's total reward at zero (legged_gym's default), so that while the
+    penalties still outweigh the tracking terms an early fall is never the best return.
+    The per-term values in ``info`` are not clipped."""
 
     def __post_init__(self) -> None:
         if not self.episode_length_s > 0.0:

@@ -95,6 +95,8 @@ class QuadrupedWalkEnv(gym.Env[np.ndarray, np.ndarray]):
         self._steps = 0
         self.command = np.zeros(3)
         self.last_action = np.zeros(n)
+        self.joint_power = 0.0
+        """Mean mechanical power of the joints over the last policy step [W]."""
 
     # ----------------------------------------------------------------- gym API
     def reset(
@@ -129,7 +131,10 @@ class QuadrupedWalkEnv(gym.Env[np.ndarray, np.ndarray]):
         self._tracking_sum = 0.0
         self.last_action = np.zeros(n)
         self.command = self._sample_command()
+        if options is not None and "command" in options:
+            self.set_command(options["command"])  # drawn anyway: same stream either way
         self._builder.reset()
+        self._privileged = self._privileged_observation(None)
         return self._observe(), self._info()
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
@@ -143,6 +148,11 @@ class QuadrupedWalkEnv(gym.Env[np.ndarray, np.ndarray]):
             name: weight * REWARD_TERMS[name](data) * self._dt
             for name, weight in self._weights.items()
         }
+        reward = float(sum(terms.values()))
+        if self.config.only_positive_rewards:
+            # Early in training the penalties outweigh the tracking terms; clipped at zero,
+            # every step alive is still worth something, so falling early never pays.
+            reward = max(reward, 0.0)
         # The curriculum judges tracking whether or not the term is weighted.
         self._tracking_sum += lin_vel_tracking(data)
         self._air_time[self._in_contact] = 0.0
@@ -158,7 +168,23 @@ class QuadrupedWalkEnv(gym.Env[np.ndarray, np.ndarray]):
         self._perturb()
         info = self._info()
         info["reward_terms"] = terms
-        return self._observe(), float(sum(terms.values())), bool(terminated), truncated, info
+        info["joint_power"] = self.joint_power
+        info["base_velocity"] = np.array(
+            [data.base_lin_vel[0], data.base_lin_vel[1], data.base_ang_vel[2]]
+        )
+        self._privileged = self._privileged_observation(data)
+        return self._observe(), reward, bool(terminated), truncated, info
+
+    def set_command(self, command: np.ndarray) -> None:
+        """Replace the velocity command (vx [m/s], vy [m/s], yaw rate [rad/s]) from now on.
+
+        For evaluation and scripted runs; the command is still resampled at its period,
+        so configure a resample period longer than the episode to keep it.
+        """
+        c = np.asarray(command, dtype=float)
+        if c.shape != (3,) or not np.all(np.isfinite(c)):
+            raise ValueError(f"command must be 3 finite values, got {command!r}")
+        self.command = c.copy()
 
     def render(self) -> np.ndarray | None:
         if self.render_mode == "rgb_array":
@@ -173,10 +199,11 @@ class QuadrupedWalkEnv(gym.Env[np.ndarray, np.ndarray]):
         """Run PD and physics for one policy step, recording what the delays need."""
         world, pid, dt = self.world, self._pid, self.world.dt
         strength = self.randomization.motor_strength
+        energy = 0.0
         for i in range(self._decimation):
             q, qd = self._joint_state
             target = self._action_delay.target_at(self._physics_step)
-            world.apply_torques(pid.compute(target, q, qd, dt) * strength)
+            tau = world.apply_torques(pid.compute(target, q, qd, dt) * strength)
             world.step()
             self._physics_step += 1
             if self._obs_delay.wanted(self._decimation - 1 - i):
@@ -184,8 +211,9 @@ class QuadrupedWalkEnv(gym.Env[np.ndarray, np.ndarray]):
                 self._obs_delay.record(snapshot)
                 self._joint_state = (snapshot.joint_positions, snapshot.joint_velocities)
             else:
-                s = world.state()
-                self._joint_state = (s.joint_positions, s.joint_velocities)
+                self._joint_state = world.joint_state()
+            energy += float(np.abs(tau * self._joint_state[1]).sum()) * dt
+        self.joint_power = energy / (self._decimation * dt)
 
     def _step_data(self, action: np.ndarray) -> StepData:
         state = self.world.state()
@@ -244,6 +272,38 @@ class QuadrupedWalkEnv(gym.Env[np.ndarray, np.ndarray]):
                 last_action=self.last_action,
             )
         )
+
+    @property
+    def privileged_size(self) -> int:
+        """Length of `privileged_observation`."""
+        return 6 + len(self.profile.foot_links)
+
+    def privileged_observation(self) -> np.ndarray:
+        """What the critic sees besides the policy's observation (never deployed).
+
+        Ground truth a robot does not measure: base linear velocity (body frame) [m/s],
+        base height [m], which feet touch the ground, ground friction and added base mass
+        [kg]. Knowing the velocity it is asked to track makes the value function far
+        easier to learn, which is what speeds up training; the actor never sees it.
+        `privileged_size` values, float32, after the latest reset or step.
+        """
+        return self._privileged
+
+    def _privileged_observation(self, data: StepData | None) -> np.ndarray:
+        state = self.world.state()
+        lin_vel = (
+            data.base_lin_vel
+            if data is not None
+            else rotate_to_body(state.base_orientation, state.base_linear_velocity)
+        )
+        return np.concatenate(
+            [
+                lin_vel,
+                [state.base_position[2]],
+                self._in_contact.astype(float),
+                [self.randomization.ground_friction, self.randomization.added_base_mass],
+            ]
+        ).astype(np.float32)
 
     def _info(self) -> dict[str, Any]:
         return {"command": self.command.copy(), "curriculum_level": self.curriculum.level}

@@ -42,6 +42,9 @@ class PoolStep:
     """Each weighted reward term of the step, (num_envs,) float32."""
     curriculum_levels: np.ndarray
     """(num_envs,) float32 command-curriculum level of each environment [-]."""
+    privileged: np.ndarray
+    """(num_envs, privileged_size) float32 critic-only ground truth, matching
+    `observations` (see `QuadrupedWalkEnv.privileged_observation`)."""
 
 
 def _split(num_envs: int, num_workers: int) -> list[range]:
@@ -60,7 +63,8 @@ def _worker(conn: Connection, config: EnvConfig, profile_name: str, seeds: list[
             cmd, payload = conn.recv()
             if cmd == "reset":
                 obs = [env.reset(seed=s)[0] for env, s in zip(envs, seeds, strict=True)]
-                conn.send(("ok", np.stack(obs)))
+                privileged = [env.privileged_observation() for env in envs]
+                conn.send(("ok", (np.stack(obs), np.stack(privileged))))
             elif cmd == "step":
                 conn.send(("ok", _step_all(envs, payload)))
             elif cmd == "close":
@@ -85,6 +89,7 @@ def _step_all(envs: list[QuadrupedWalkEnv], actions: np.ndarray) -> tuple[Any, .
     term = np.empty(n, dtype=bool)
     trunc = np.empty(n, dtype=bool)
     level = np.empty(n, dtype=np.float32)
+    privileged = np.empty((n, envs[0].privileged_size), dtype=np.float32)
     terms: dict[str, np.ndarray] = {}
     for i, (env, action) in enumerate(zip(envs, actions, strict=True)):
         obs[i], rew[i], term[i], trunc[i], info = env.step(action)
@@ -93,7 +98,8 @@ def _step_all(envs: list[QuadrupedWalkEnv], actions: np.ndarray) -> tuple[Any, .
         if term[i] or trunc[i]:
             obs[i], info = env.reset()  # unseeded: the env's own stream continues
         level[i] = info["curriculum_level"]
-    return obs, rew, term, trunc, terms, level
+        privileged[i] = env.privileged_observation()
+    return obs, rew, term, trunc, terms, level, privileged
 
 
 class EnvPool:
@@ -121,6 +127,7 @@ class EnvPool:
         probe = QuadrupedWalkEnv(config, profile)
         self.observation_size = int(probe.observation_space.shape[0])
         self.action_size = int(probe.action_space.shape[0])
+        self.privileged_size = probe.privileged_size
         self.max_episode_steps = round(config.episode_length_s / probe.contract.control_period)
         probe.close()
         self.num_envs = num_envs
@@ -145,11 +152,19 @@ class EnvPool:
     def num_workers(self) -> int:
         return len(self._procs)
 
-    def reset(self) -> np.ndarray:
-        """Reset every environment with its seed; (num_envs, obs_size) float32."""
+    def reset(self) -> tuple[np.ndarray, np.ndarray]:
+        """Reset every environment with its seed.
+
+        Returns (observations (num_envs, obs_size), privileged (num_envs, privileged_size)),
+        float32.
+        """
         for conn in self._conns:
             conn.send(("reset", None))
-        return np.concatenate([self._receive(conn) for conn in self._conns]).astype(np.float32)
+        parts = [self._receive(conn) for conn in self._conns]
+        return (
+            np.concatenate([p[0] for p in parts]).astype(np.float32),
+            np.concatenate([p[1] for p in parts]).astype(np.float32),
+        )
 
     def step(self, actions: np.ndarray) -> PoolStep:
         """Step every environment with its row of `actions` (num_envs, action_size)."""
@@ -169,6 +184,7 @@ class EnvPool:
             truncated=np.concatenate([p[3] for p in parts]),
             reward_terms={k: np.concatenate([p[4][k] for p in parts]) for k in names},
             curriculum_levels=np.concatenate([p[5] for p in parts]),
+            privileged=np.concatenate([p[6] for p in parts]),
         )
 
     def close(self) -> None:

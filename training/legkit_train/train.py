@@ -131,7 +131,8 @@ class TrainConfig:
 
         return {
             "num_steps_per_env": self.num_steps_per_env,
-            "obs_groups": {"actor": ["policy"], "critic": ["policy"]},
+            # Asymmetric actor-critic: the critic also reads simulator ground truth.
+            "obs_groups": {"actor": ["policy"], "critic": ["policy", "critic"]},
             "actor": mlp(m.actor_hidden_dims, stochastic=True),
             "critic": mlp(m.critic_hidden_dims, stochastic=False),
             "algorithm": {"class_name": "PPO", **dataclasses.asdict(self.ppo)},
@@ -160,6 +161,7 @@ class Trainer:
         )
         self.iteration = 0
         """Learning iterations completed, over every run resumed into this one."""
+        self._update_threads = max(1, os.cpu_count() or 1)
         self.run_dir = Path(run_dir) if run_dir is not None else None
         self.writer: SummaryWriter | None = None
         # Returns of the last 100 finished episodes: what the progress line reports.
@@ -183,6 +185,7 @@ class Trainer:
             **self.metadata(),
             "iteration": self.iteration,
             "train_config": dataclasses.asdict(self.config),
+            "env_config": dataclasses.asdict(self.env.cfg),
             **self.alg.save(),
         }
         torch.save(state, path)
@@ -198,6 +201,12 @@ class Trainer:
         self.alg.load(state, None, strict=True)
         self.iteration = int(state["iteration"])
 
+    def set_learning_rate(self, rate: float) -> None:
+        """Replace the learning rate (a resumed optimizer brings its own)."""
+        self.alg.learning_rate = rate
+        for group in self.alg.optimizer.param_groups:
+            group["lr"] = rate
+
     # ----------------------------------------------------------------- training
     def learn(self, iterations: int) -> None:
         """Run `iterations` learning iterations after those already done."""
@@ -207,6 +216,7 @@ class Trainer:
             self.writer = SummaryWriter(str(self.run_dir), flush_secs=10)
         obs = self.env.get_observations()
         self.alg.train_mode()
+        torch.set_num_threads(1)
         first, last = self.iteration, self.iteration + iterations
         samples = cfg.num_steps_per_env * cfg.num_envs
         started = time.perf_counter()
@@ -222,7 +232,11 @@ class Trainer:
                     logs.append(extras["log"])
                 self.alg.compute_returns(obs)
             t1 = time.perf_counter()
+            # Collection runs the workers on every core, so the parent's inference keeps to
+            # one thread; the update has the cores to itself.
+            torch.set_num_threads(self._update_threads)
             losses = self.alg.update()
+            torch.set_num_threads(1)
             t2 = time.perf_counter()
             self.iteration = it + 1
             self._log(it, losses, logs, t1 - t0, t2 - t1)
@@ -310,6 +324,17 @@ def check_compatible(state: dict[str, Any], expected: dict[str, Any], where: str
         )
 
 
+def load_env_config(path: Path) -> EnvConfig:
+    """EnvConfig from a YAML (or JSON) file; ValueError naming an unknown or bad key."""
+    import yaml
+
+    data = yaml.safe_load(path.read_text()) or {}
+    try:
+        return EnvConfig.from_dict(data)
+    except ValueError as err:
+        raise ValueError(f"{path}: {err}") from None
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="python -m legkit_train.train", description=__doc__.split("\n")[0]
@@ -323,7 +348,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=d.seed, help="random seed")
     p.add_argument("--robot", default=d.robot, help="robot profile name")
     p.add_argument(
+        "--env-config",
+        type=Path,
+        help="YAML file overriding EnvConfig fields (rewards, randomization, curriculum...)",
+    )
+    p.add_argument(
         "--save-interval", type=int, default=d.save_interval, help="iterations per checkpoint"
+    )
+    p.add_argument(
+        "--schedule",
+        choices=("adaptive", "fixed"),
+        default=d.ppo.schedule,
+        help="learning-rate schedule: KL-adaptive, or fixed at --learning-rate",
+    )
+    p.add_argument(
+        "--learning-rate",
+        type=float,
+        help=f"(initial) learning rate, default {d.ppo.learning_rate}; replaces a resumed one",
     )
     return p.parse_args(argv)
 
@@ -337,11 +378,18 @@ def main(argv: list[str] | None = None) -> None:
         save_interval=args.save_interval,
         seed=args.seed,
         robot=args.robot,
+        ppo=PpoConfig(
+            schedule=args.schedule,
+            learning_rate=args.learning_rate or PpoConfig.learning_rate,
+        ),
     )
-    with Trainer(config, args.run_dir) as trainer:
+    env_config = load_env_config(args.env_config) if args.env_config else EnvConfig()
+    with Trainer(config, args.run_dir, env_config) as trainer:
         if args.resume:
             trainer.load(args.resume)
             print(f"resumed from {args.resume} at iteration {trainer.iteration}")
+            if args.learning_rate:
+                trainer.set_learning_rate(args.learning_rate)
         trainer.learn(config.iterations)
 
 

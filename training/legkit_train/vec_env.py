@@ -1,7 +1,9 @@
 """rsl-rl's `VecEnv` over an `EnvPool`: the only place where the environments meet torch.
 
 Follows the interface of rsl-rl-lib 5.5.1 (`rsl_rl.env.VecEnv`): observations are a
-`TensorDict` with one group, ``"policy"`` (actor and critic both read it), rewards and
+`TensorDict` with two groups, ``"policy"`` (what the deployed policy sees; the actor
+reads it) and ``"critic"`` (ground truth only the simulator knows, which the critic reads
+after the policy group: an asymmetric actor-critic), rewards and
 dones are (num_envs,) tensors, and ``extras["time_outs"]`` marks episodes cut by the time
 limit so PPO bootstraps their value instead of treating them as failures.
 """
@@ -17,7 +19,9 @@ from legkit_train.config import EnvConfig
 from legkit_train.env_pool import EnvPool
 
 OBS_GROUP = "policy"
-"""Name of the single observation group; rsl-rl falls back to it for actor and critic."""
+"""Observation group of the deployed policy's input."""
+PRIVILEGED_GROUP = "critic"
+"""Observation group of the critic-only ground truth."""
 
 
 class LegkitVecEnv(VecEnv):
@@ -37,17 +41,18 @@ class LegkitVecEnv(VecEnv):
         self.num_envs = num_envs
         self.num_actions = self.pool.action_size
         self.num_obs = self.pool.observation_size
+        self.num_privileged_obs = self.pool.privileged_size
         self.max_episode_length = self.pool.max_episode_steps
         self.device = torch.device(device)
         self.episode_length_buf = torch.zeros(num_envs, dtype=torch.long, device=self.device)
-        self._obs = self._to_obs(self.pool.reset())
+        self._obs = self._to_obs(*self.pool.reset())
 
     def get_observations(self) -> TensorDict:
         return self._obs
 
     def step(self, actions: torch.Tensor) -> tuple[TensorDict, torch.Tensor, torch.Tensor, dict]:
         result = self.pool.step(actions.detach().to("cpu", torch.float32).numpy())
-        self._obs = self._to_obs(result.observations)
+        self._obs = self._to_obs(result.observations, result.privileged)
         done = result.terminated | result.truncated
         self.episode_length_buf += 1
         self.episode_length_buf[torch.from_numpy(done).to(self.device)] = 0
@@ -66,6 +71,9 @@ class LegkitVecEnv(VecEnv):
     def _tensor(self, array: np.ndarray) -> torch.Tensor:
         return torch.as_tensor(array, dtype=torch.float32, device=self.device)
 
-    def _to_obs(self, observations: np.ndarray) -> TensorDict:
-        obs = torch.as_tensor(observations, dtype=torch.float32, device=self.device)
-        return TensorDict({OBS_GROUP: obs}, batch_size=[self.num_envs], device=self.device)
+    def _to_obs(self, observations: np.ndarray, privileged: np.ndarray) -> TensorDict:
+        groups = {
+            OBS_GROUP: torch.as_tensor(observations, dtype=torch.float32, device=self.device),
+            PRIVILEGED_GROUP: torch.as_tensor(privileged, dtype=torch.float32, device=self.device),
+        }
+        return TensorDict(groups, batch_size=[self.num_envs], device=self.device)

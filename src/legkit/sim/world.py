@@ -358,6 +358,15 @@ class PybulletWorld:
             base_angular_velocity=np.array(ang),
         )
 
+    def joint_state(self) -> tuple[np.ndarray, np.ndarray]:
+        """(positions [rad], velocities [rad/s]) after the latest step, profile order.
+
+        The part of `state` a joint controller needs, at a third of its cost: training
+        reads it every physics step.
+        """
+        js = p.getJointStates(self._robot, self._joint_ids, physicsClientId=self._client)
+        return np.array([s[0] for s in js]), np.array([s[1] for s in js])
+
     def imu(self) -> ImuReading:
         """Reading of an ideal IMU at the base link origin."""
         cid = self._client

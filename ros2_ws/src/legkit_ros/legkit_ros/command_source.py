@@ -1,7 +1,9 @@
 """Scripted velocity command on /cmd_vel, for demos and evaluation.
 
-The profile is a list of segments: from `times[i]` seconds (sim time since the
-node started) the command is (`vx[i]`, `vy[i]`, `yaw_rate[i]`). As soon as any
+The profile is a list of segments: from `times[i]` seconds the command is (`vx[i]`,
+`vy[i]`, `yaw_rate[i]`). Times count from the node's first tick, or with
+`from_clock_zero` from time zero of the clock (in simulation: the simulation's start,
+so a scripted evaluation lines up with the recorded sim time). As soon as any
 other node publishes on /cmd_vel (teleop, `ros2 topic pub`, a planner) this source
 falls silent, so an outside publisher takes over without a mux.
 """
@@ -28,6 +30,7 @@ class CommandSource(Node):
         self.vy = list(self.declare_parameter("vy", [0.0]).value)
         self.yaw_rate = list(self.declare_parameter("yaw_rate", [0.0]).value)
         rate = self.declare_parameter("rate_hz", 20.0).value
+        self.from_clock_zero = bool(self.declare_parameter("from_clock_zero", False).value)
         lengths = {len(self.times), len(self.vx), len(self.vy), len(self.yaw_rate)}
         if len(lengths) != 1:
             raise StartupError(
@@ -52,7 +55,7 @@ class CommandSource(Node):
     def tick(self) -> None:
         now = self.get_clock().now().nanoseconds * 1e-9
         if self.start is None:
-            self.start = now
+            self.start = 0.0 if self.from_clock_zero else now
         if self.count_publishers(topics.CMD_VEL) > 1:
             if not self.yielded:
                 self.yielded = True

@@ -35,6 +35,7 @@ class Recording:
     base_pos: list[np.ndarray] = field(default_factory=list)
     base_quat: list[np.ndarray] = field(default_factory=list)
     joint_pos: list[np.ndarray] = field(default_factory=list)
+    joint_power: list[float] = field(default_factory=list)  # sum |effort * velocity| [W]
     mode: list[str] = field(default_factory=list)
     transitions: list[tuple[float, str]] = field(default_factory=list)
     diagnostics: dict[str, dict[str, float | str]] = field(default_factory=dict)
@@ -56,6 +57,7 @@ class Recording:
             "base_pos": np.array(self.base_pos).reshape(-1, 3),
             "base_quat": np.array(self.base_quat).reshape(-1, 4),
             "mode": np.array(self.mode),
+            "joint_power": np.array(self.joint_power),
         }
 
 
@@ -68,6 +70,7 @@ class RunMonitor(Node):
         self.cmd = (0.0, 0.0, 0.0)
         self.mode = "UNKNOWN"
         self.joint_pos = profile.default_positions
+        self.joint_power = 0.0
         self.sim_time = 0.0
         self.create_subscription(Odometry, topics.ODOM, self.on_odom, topics.RECORD_QOS)
         self.create_subscription(Twist, topics.CMD_VEL, self.on_cmd, topics.EVENT_QOS)
@@ -91,6 +94,8 @@ class RunMonitor(Node):
             return
         try:
             self.joint_pos = self.joint_map.to_profile_order(msg.name, msg.position)
+            if len(msg.effort) == len(msg.name) and len(msg.velocity) == len(msg.name):
+                self.joint_power = float(np.abs(np.multiply(msg.effort, msg.velocity)).sum())
         except JointNameError:
             pass
 
@@ -114,6 +119,7 @@ class RunMonitor(Node):
         r.base_pos.append(np.array([p.x, p.y, p.z]))
         r.base_quat.append(np.array([q.x, q.y, q.z, q.w]))
         r.joint_pos.append(np.array(self.joint_pos))
+        r.joint_power.append(self.joint_power)
         r.mode.append(self.mode)
 
     def on_diag(self, msg: DiagnosticArray) -> None:

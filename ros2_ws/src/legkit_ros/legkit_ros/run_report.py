@@ -127,8 +127,10 @@ def write_run_folder(
     out: Path, profile: RobotProfile, rec: Recording, summary: dict, gif: bool = True
 ) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
-    written = [out / "summary.json", out / "summary.txt"]
+    written = [out / "summary.json", out / "summary.txt", out / "recording.npz"]
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=_json_default))
+    # The raw series, for scoring the run afterwards (legkit_train.evaluate reads it).
+    np.savez_compressed(out / "recording.npz", **rec.arrays())
     (out / "summary.txt").write_text(format_summary(summary) + "\n")
     written.append(plot(rec, out / "plot.png"))
     if gif and rec.t:

@@ -1,0 +1,89 @@
+"""Benchmark: how fast the walking environment and the PPO loop run on this machine.
+
+    .venv/bin/python bench/bench_training.py [--seconds 10]
+
+Prints environment steps per second for one environment in this process (no pool),
+for the worker pool at several sizes, and for whole PPO iterations (rollout plus
+update) at the shipped training setting. Figures only: nothing here passes or fails.
+Run it on a quiet machine; a training run in the background halves every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+
+import numpy as np
+import torch
+
+from legkit_train.env import QuadrupedWalkEnv
+from legkit_train.train import TrainConfig, Trainer
+from legkit_train.vec_env import LegkitVecEnv
+
+
+def single_env(seconds: float) -> float:
+    """Steps/s of one environment stepped directly, a random policy, with resets."""
+    env = QuadrupedWalkEnv()
+    rng = np.random.default_rng(0)
+    env.reset(seed=0)
+    steps, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        _, _, terminated, truncated, _ = env.step(rng.normal(0.0, 0.3, 12))
+        steps += 1
+        if terminated or truncated:
+            env.reset()
+    rate = steps / (time.perf_counter() - start)
+    env.close()
+    return rate
+
+
+def pool(num_envs: int, workers: int, seconds: float) -> float:
+    """Steps/s of the vectorized env (worker processes), zero actions."""
+    env = LegkitVecEnv(num_envs, workers)
+    try:
+        actions = torch.zeros(num_envs, env.num_actions)
+        env.step(actions)  # warm-up
+        steps, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            env.step(actions)
+            steps += num_envs
+        return steps / (time.perf_counter() - start)
+    finally:
+        env.close()
+
+
+def ppo_iterations(num_envs: int, iterations: int) -> tuple[float, float]:
+    """(steps/s, seconds per iteration) of PPO at `num_envs` envs."""
+    config = TrainConfig(num_envs=num_envs)
+    with Trainer(config, run_dir=None, verbose=False) as trainer:
+        trainer.learn(1)  # warm-up
+        start = time.perf_counter()
+        trainer.learn(iterations)
+        elapsed = time.perf_counter() - start
+    samples = iterations * num_envs * config.num_steps_per_env
+    return samples / elapsed, elapsed / iterations
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seconds", type=float, default=10.0, help="per measurement")
+    ap.add_argument("--iterations", type=int, default=10, help="PPO iterations to time")
+    args = ap.parse_args()
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, torch {torch.__version__}"
+    )
+    print(f"{'setting':44s} {'env steps/s':>12s}")
+    print(f"{'1 env, in process':44s} {single_env(args.seconds):12.0f}")
+    for num_envs, workers in ((2, 2), (16, 2), (64, 2)):
+        label = f"{num_envs} envs, {workers} worker processes"
+        print(f"{label:44s} {pool(num_envs, workers, args.seconds):12.0f}")
+    rate, per_iteration = ppo_iterations(64, args.iterations)
+    label = "PPO training, 64 envs (rollout + update)"
+    print(f"{label:44s} {rate:12.0f}   ({per_iteration:.2f} s per iteration)")
+
+
+if __name__ == "__main__":
+    main()
