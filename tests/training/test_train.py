@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -166,3 +167,16 @@ def test_an_env_config_file_changes_what_is_trained_and_is_recorded(tmp_path: Pa
     checkpoint = torch.load(tmp_path / "run" / "model_1.pt", weights_only=False)
     assert checkpoint["env_config"]["episode_length_s"] == 4.0
     assert checkpoint["env_config"]["rewards"]["feet_air_time"] == 2.0
+
+
+def test_resuming_restores_each_environments_curriculum_level(tmp_path: Path) -> None:
+    config = TrainConfig(num_envs=2, num_workers=1)
+    with Trainer(config, run_dir=None, env_config=nominal_config(), verbose=False) as trainer:
+        trainer.learn(1)
+        trainer.env.curriculum_levels = np.array([0.55, 0.8], dtype=np.float32)
+        trainer.save(tmp_path / "model.pt")
+    with Trainer(config, run_dir=None, env_config=nominal_config(), verbose=False) as resumed:
+        resumed.load(tmp_path / "model.pt")
+        _, _, _, extras = resumed.env.step(torch.zeros(2, ACT))
+        np.testing.assert_allclose(resumed.env.curriculum_levels, [0.55, 0.8])
+    assert extras["log"]["/curriculum/level"] == pytest.approx(0.675)

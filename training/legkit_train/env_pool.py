@@ -67,6 +67,10 @@ def _worker(conn: Connection, config: EnvConfig, profile_name: str, seeds: list[
                 conn.send(("ok", (np.stack(obs), np.stack(privileged))))
             elif cmd == "step":
                 conn.send(("ok", _step_all(envs, payload)))
+            elif cmd == "set_levels":
+                for env, level in zip(envs, payload, strict=True):
+                    env.curriculum.level = float(level)
+                conn.send(("ok", None))
             elif cmd == "close":
                 conn.send(("ok", None))
                 return
@@ -186,6 +190,18 @@ class EnvPool:
             curriculum_levels=np.concatenate([p[5] for p in parts]),
             privileged=np.concatenate([p[6] for p in parts]),
         )
+
+    def set_curriculum_levels(self, levels: np.ndarray) -> None:
+        """Set each environment's command-curriculum level (e.g. from a checkpoint)."""
+        levels = np.asarray(levels, dtype=float)
+        if levels.shape != (self.num_envs,) or not np.all((levels > 0.0) & (levels <= 1.0)):
+            raise ValueError(
+                f"curriculum levels: expected {self.num_envs} values in (0, 1], got {levels}"
+            )
+        for conn, envs in zip(self._conns, self._slices, strict=True):
+            conn.send(("set_levels", levels[envs.start : envs.stop]))
+        for conn in self._conns:
+            self._receive(conn)
 
     def close(self) -> None:
         """Stop the workers; safe to call twice."""

@@ -186,6 +186,9 @@ class Trainer:
             "iteration": self.iteration,
             "train_config": dataclasses.asdict(self.config),
             "env_config": dataclasses.asdict(self.env.cfg),
+            # Per-environment state a resumed run must not lose: commands would shrink
+            # back to the curriculum's start.
+            "curriculum_levels": self.env.curriculum_levels.tolist(),
             **self.alg.save(),
         }
         torch.save(state, path)
@@ -200,6 +203,19 @@ class Trainer:
         check_compatible(state, self.metadata(), str(path))
         self.alg.load(state, None, strict=True)
         self.iteration = int(state["iteration"])
+        self._restore_curriculum(state.get("curriculum_levels"))
+
+    def _restore_curriculum(self, levels: list[float] | None) -> None:
+        """Give the environments the checkpoint's curriculum levels.
+
+        With another number of environments, each gets the checkpoint's mean level.
+        """
+        if not levels or not np.all(np.isfinite(levels)):
+            return  # saved before the first step, or by an older version
+        n = self.config.num_envs
+        values = np.asarray(levels) if len(levels) == n else np.full(n, float(np.mean(levels)))
+        self.env.pool.set_curriculum_levels(values)
+        self.env.curriculum_levels = values.astype(np.float32)
 
     def set_learning_rate(self, rate: float) -> None:
         """Replace the learning rate (a resumed optimizer brings its own)."""

@@ -46,6 +46,8 @@ class LegkitVecEnv(VecEnv):
         self.device = torch.device(device)
         self.episode_length_buf = torch.zeros(num_envs, dtype=torch.long, device=self.device)
         self._obs = self._to_obs(*self.pool.reset())
+        self.curriculum_levels = np.full(num_envs, np.nan, dtype=np.float32)
+        """Each environment's command-curriculum level after the latest step (NaN before)."""
 
     def get_observations(self) -> TensorDict:
         return self._obs
@@ -58,6 +60,7 @@ class LegkitVecEnv(VecEnv):
         self.episode_length_buf[torch.from_numpy(done).to(self.device)] = 0
         log = {f"/reward_terms/{k}": float(v.mean()) for k, v in result.reward_terms.items()}
         log["/curriculum/level"] = float(result.curriculum_levels.mean())
+        self.curriculum_levels = result.curriculum_levels
         extras = {
             # A truncation that is also a failure counts as a failure: no bootstrapping.
             "time_outs": self._tensor(result.truncated & ~result.terminated),
