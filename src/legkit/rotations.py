@@ -12,8 +12,8 @@ def rotate_to_body(quat_xyzw: np.ndarray, v_world: np.ndarray) -> np.ndarray:
     """Express a world-frame vector in the body frame of orientation `quat_xyzw`."""
     # v_body = R^T v, written out on floats: this runs every physics step, and numpy's
     # per-call overhead on 3-vectors costs more than the arithmetic.
-    x, y, z, w = (float(c) for c in quat_xyzw)
-    vx, vy, vz = (float(c) for c in v_world)
+    x, y, z, w = quat_xyzw.tolist() if isinstance(quat_xyzw, np.ndarray) else quat_xyzw
+    vx, vy, vz = v_world.tolist() if isinstance(v_world, np.ndarray) else v_world
     s = 2.0 * w * w - 1.0
     d = 2.0 * (x * vx + y * vy + z * vz)
     cx, cy, cz = y * vz - z * vy, z * vx - x * vz, x * vy - y * vx

@@ -216,9 +216,9 @@ class QuadrupedWalkEnv(gym.Env[np.ndarray, np.ndarray]):
         self.joint_power = energy / (self._decimation * dt)
 
     def _step_data(self, action: np.ndarray) -> StepData:
-        state = self.world.state()
+        state = self._state = self.world.state()
         self._orientation = state.base_orientation
-        contacts = self.world.foot_contacts()
+        contacts, collision = self.world.ground_contacts()
         self._air_time += self._dt
         first_contact = contacts & ~self._in_contact
         self._in_contact = contacts
@@ -237,7 +237,7 @@ class QuadrupedWalkEnv(gym.Env[np.ndarray, np.ndarray]):
             soft_upper=self._soft_upper,
             first_contact=first_contact,
             air_time=self._air_time.copy(),
-            collision=self.world.base_collision(),
+            collision=collision,
             dt=self._dt,
         )
         self._prev_joint_vel = state.joint_velocities
@@ -290,7 +290,7 @@ class QuadrupedWalkEnv(gym.Env[np.ndarray, np.ndarray]):
         return self._privileged
 
     def _privileged_observation(self, data: StepData | None) -> np.ndarray:
-        state = self.world.state()
+        state = self.world.state() if data is None else self._state
         lin_vel = (
             data.base_lin_vel
             if data is not None

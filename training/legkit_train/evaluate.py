@@ -173,10 +173,13 @@ def evaluate_ros(
     episode_s: float = EPISODE_S,
     processes: bool = True,
     out: Path | None = None,
+    real_time_factor: float = 1.0,
 ) -> tuple[Score, Path]:
     """Score `policy_path` through the ROS 2 graph: one `legkit-sim` run of every episode.
 
-    Returns the score and the run folder (summary, plot, raw recording).
+    Returns the score and the run folder (summary, plot, raw recording). A
+    `real_time_factor` below 1 runs the simulation slower than real time, for machines
+    that cannot keep the graph's loops on time (the scores are in simulated time).
     """
     policy_path = resolve_model(policy_path)
     contract = OnnxPolicy(policy_path).contract
@@ -199,6 +202,8 @@ def evaluate_ros(
         str(policy_path),
         "--duration",
         f"{end_s + 0.5:.2f}",
+        "--real-time-factor",
+        str(real_time_factor),
         "--no-gif",
         "--out",
         str(out),
@@ -254,6 +259,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--composed", action="store_true", help="ROS nodes in one process (default: one each)"
     )
+    p.add_argument(
+        "--real-time-factor",
+        type=float,
+        default=1.0,
+        help="ROS run speed; below 1 on a loaded machine (scores are in sim time)",
+    )
     p.add_argument("--json", type=Path, help="also write the scores to this JSON file")
     args = p.parse_args(argv)
     try:
@@ -271,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.ros_episodes or args.episodes,
                 args.episode_s,
                 processes=not args.composed,
+                real_time_factor=args.real_time_factor,
             )
             rows["ROS graph, nominal"] = ros_score
     except (OSError, ValueError, RuntimeError) as err:

@@ -97,10 +97,8 @@ class SensorSnapshot:
 
     @classmethod
     def read(cls, world: PybulletWorld) -> SensorSnapshot:
-        imu, state = world.imu(), world.state()
-        return cls(
-            imu.orientation, imu.angular_velocity, state.joint_positions, state.joint_velocities
-        )
+        imu = world.imu()
+        return cls(imu.orientation, imu.angular_velocity, *world.joint_state())
 
     def with_noise(self, rng: np.random.Generator, scale: float) -> SensorSnapshot:
         """A copy with uniform noise of `scale` times the NOISE_* levels; self if scale is 0."""

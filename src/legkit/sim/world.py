@@ -389,6 +389,12 @@ class PybulletWorld:
         touching = self._ground_contact_links()
         return np.array([i in touching for i in self._foot_ids], dtype=bool)
 
+    def ground_contacts(self) -> tuple[np.ndarray, bool]:
+        """(`foot_contacts()`, `base_collision()`) from one contact query."""
+        touching = self._ground_contact_links()
+        feet = np.array([i in touching for i in self._foot_ids], dtype=bool)
+        return feet, bool(touching.difference(self._foot_ids))
+
     def base_collision(self) -> bool:
         """Whether any link other than a foot touches the ground."""
         return bool(self._ground_contact_links().difference(self._foot_ids))
