@@ -235,3 +235,21 @@ def test_reset_takes_the_command_to_follow_and_steps_report_joint_power(
     assert 0.0 <= still["joint_power"] < moving["joint_power"]
     with pytest.raises(ValueError, match="3 finite values"):
         env.set_command(np.array([np.nan, 0.0, 0.0]))
+
+
+def test_targets_beyond_the_joint_limits_are_clamped_as_the_controller_clamps_them(
+    make_env: MakeEnv,
+) -> None:
+    # A huge action asks for targets far outside every joint's range; the deployed
+    # controller would hold the limit, so the simulated one must too.
+    beyond, at_limit = make_env(nominal_config()), make_env(nominal_config())
+    for env in (beyond, at_limit):
+        env.reset(seed=0)
+    contract, profile = beyond.contract, beyond.profile
+    huge = np.full(12, 90.0, dtype=np.float32)
+    exact = (profile.upper_limits - contract.default_joint_positions) / contract.action_scale
+    assert np.all(contract.joint_targets(huge) > profile.upper_limits)
+    obs_beyond = beyond.step(huge)[0]
+    obs_exact = at_limit.step(exact.astype(np.float32))[0]
+    sensed = ObservationBuilder.from_contract(contract).term_slices()["joint_pos"]
+    np.testing.assert_allclose(obs_beyond[sensed], obs_exact[sensed], atol=1e-5)

@@ -139,7 +139,15 @@ class QuadrupedWalkEnv(gym.Env[np.ndarray, np.ndarray]):
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         action = np.asarray(action, dtype=float).reshape(self.contract.action_size)
-        self._action_delay.issue(self.contract.joint_targets(action), self._physics_step)
+        # Clamped to the joint limits as the deployed controller clamps them
+        # (SafetySupervisor.on_target), so no policy learns to lean on a target it would
+        # never get on the robot.
+        targets = np.clip(
+            self.contract.joint_targets(action),
+            self.profile.lower_limits,
+            self.profile.upper_limits,
+        )
+        self._action_delay.issue(targets, self._physics_step)
         self._simulate_policy_step()
         self._steps += 1
 
