@@ -12,6 +12,7 @@ from legkit_train.config import RewardWeights
 from legkit_train.rewards import (
     REWARD_TERMS,
     StepData,
+    base_height,
     feet_air_time,
     joint_limits,
     lin_vel_tracking,
@@ -38,6 +39,8 @@ def step_data(**overrides: object) -> StepData:
         first_contact=np.zeros(feet, dtype=bool),
         air_time=np.zeros(feet),
         collision=False,
+        base_height=0.30,
+        base_height_target=0.30,
         dt=0.02,
     )
     values.update(overrides)
@@ -81,3 +84,8 @@ def test_joint_limit_term_measures_the_distance_beyond_the_soft_range() -> None:
 def test_a_still_robot_doing_what_it_is_told_costs_nothing() -> None:
     penalties = [name for name, w in dataclasses.asdict(RewardWeights()).items() if w < 0]
     assert all(REWARD_TERMS[name](step_data()) == 0.0 for name in penalties)
+
+
+def test_base_height_costs_the_squared_distance_from_the_standing_height() -> None:
+    assert base_height(step_data(base_height=0.20)) == pytest.approx(0.01)
+    assert base_height(step_data(base_height=0.35)) == pytest.approx(0.0025)

@@ -65,6 +65,10 @@ class RewardWeights:
     """Roll and pitch rate squared [(rad/s)^2]."""
     orientation: float = -0.5
     """Horizontal part of the projected gravity squared (base tilt) [-]."""
+    base_height: float = -20.0
+    """Squared distance of the base from its nominal standing height [m^2]. Not in
+    legged_gym's flat defaults; added because without it the policy learnt to walk
+    crouched 7-11 cm low, where thighs and hips catch the ground (measured)."""
     torques: float = -1e-4
     """Sum of squared joint torques [(N m)^2]."""
     joint_acc: float = -2.5e-7

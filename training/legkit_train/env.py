@@ -246,6 +246,8 @@ class QuadrupedWalkEnv(gym.Env[np.ndarray, np.ndarray]):
             first_contact=first_contact,
             air_time=self._air_time.copy(),
             collision=collision,
+            base_height=float(state.base_position[2]),
+            base_height_target=self.profile.nominal_base_height,
             dt=self._dt,
         )
         self._prev_joint_vel = state.joint_velocities

@@ -56,10 +56,12 @@ ROS_LEAD_S = 5.0
 """Zero command at the start of the ROS run while the robot stands up [s]."""
 
 
-def max_command(ranges: CommandRanges) -> tuple[float, float, float]:
-    """Largest |vx|, |vy|, |yaw rate| of trained command ranges."""
+def max_command(ranges: CommandRanges, scale: float = 1.0) -> tuple[float, float, float]:
+    """Largest |vx|, |vy|, |yaw rate| of trained command ranges, times `scale`."""
+    if not 0.0 < scale <= 1.0:
+        raise ValueError(f"command scale must be in (0, 1], got {scale}")
     return tuple(  # type: ignore[return-value]
-        max(abs(lo), abs(hi)) for lo, hi in (ranges.vx, ranges.vy, ranges.yaw_rate)
+        scale * max(abs(lo), abs(hi)) for lo, hi in (ranges.vx, ranges.vy, ranges.yaw_rate)
     )
 
 
@@ -105,14 +107,20 @@ def evaluate_env(
     randomized: bool = True,
     seed: int = 0,
     episode_s: float = EPISODE_S,
+    command_scale: float = 1.0,
 ) -> tuple[Score, list[Trace]]:
-    """Score `policy_path` in the training environment over `episodes` fixed episodes."""
+    """Score `policy_path` in the training environment over `episodes` fixed episodes.
+
+    `command_scale` shrinks the evaluation commands (1 = the full trained ranges).
+    """
     policy = OnnxPolicy(resolve_model(policy_path))
     profile = get_profile(policy.contract.robot)
     config = evaluation_env_config(randomized, episode_s)
     env = QuadrupedWalkEnv(config, profile)
     try:
-        schedule = evaluation_schedule(max_command(config.commands), episodes, episode_s)
+        schedule = evaluation_schedule(
+            max_command(config.commands, command_scale), episodes, episode_s
+        )
         traces = [
             run_env_episode(env, policy, segments, seed + k) for k, segments in enumerate(schedule)
         ]
@@ -174,6 +182,7 @@ def evaluate_ros(
     processes: bool = True,
     out: Path | None = None,
     real_time_factor: float = 1.0,
+    command_scale: float = 1.0,
 ) -> tuple[Score, Path]:
     """Score `policy_path` through the ROS 2 graph: one `legkit-sim` run of every episode.
 
@@ -186,7 +195,9 @@ def evaluate_ros(
     profile = get_profile(contract.robot)
     segments = [
         seg
-        for episode in evaluation_schedule(max_command(EnvConfig().commands), episodes, episode_s)
+        for episode in evaluation_schedule(
+            max_command(EnvConfig().commands, command_scale), episodes, episode_s
+        )
         for seg in episode
     ]
     profile_params = ros_command_profile(segments, ROS_LEAD_S)
@@ -265,15 +276,21 @@ def main(argv: list[str] | None = None) -> int:
         default=1.0,
         help="ROS run speed; below 1 on a loaded machine (scores are in sim time)",
     )
+    p.add_argument(
+        "--command-scale",
+        type=float,
+        default=1.0,
+        help="fraction of the trained command ranges to ask for (default 1: all of them)",
+    )
     p.add_argument("--json", type=Path, help="also write the scores to this JSON file")
     args = p.parse_args(argv)
     try:
         rows = {
             "env, randomized + pushes": evaluate_env(
-                args.policy, args.episodes, True, args.seed, args.episode_s
+                args.policy, args.episodes, True, args.seed, args.episode_s, args.command_scale
             )[0],
             "env, nominal": evaluate_env(
-                args.policy, args.episodes, False, args.seed, args.episode_s
+                args.policy, args.episodes, False, args.seed, args.episode_s, args.command_scale
             )[0],
         }
         if args.ros:
@@ -283,6 +300,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.episode_s,
                 processes=not args.composed,
                 real_time_factor=args.real_time_factor,
+                command_scale=args.command_scale,
             )
             rows["ROS graph, nominal"] = ros_score
     except (OSError, ValueError, RuntimeError) as err:

@@ -59,6 +59,10 @@ class StepData:
     """(feet,) time each foot had been in the air, counted up to this step [s]."""
     collision: bool
     """A link other than a foot touches the ground."""
+    base_height: float
+    """Height of the base above the ground (flat ground: its z) [m]."""
+    base_height_target: float
+    """Height the base should keep: the profile's nominal standing height [m]."""
     dt: float
     """Policy step [s]."""
 
@@ -100,6 +104,11 @@ def ang_vel_xy(d: StepData) -> float:
 @reward_term
 def orientation(d: StepData) -> float:
     return float(np.dot(d.projected_gravity[:2], d.projected_gravity[:2]))
+
+
+@reward_term
+def base_height(d: StepData) -> float:
+    return (d.base_height - d.base_height_target) ** 2
 
 
 @reward_term

@@ -167,6 +167,8 @@ class Trainer:
         )
         self.iteration = 0
         """Learning iterations completed, over every run resumed into this one."""
+        self.train_seconds = 0.0
+        """Wall-clock time spent in those iterations (rollouts and updates) [s]."""
         self._update_threads = max(1, os.cpu_count() or 1)
         self.run_dir = Path(run_dir) if run_dir is not None else None
         self.writer: SummaryWriter | None = None
@@ -190,6 +192,7 @@ class Trainer:
             "format": CHECKPOINT_FORMAT,
             **self.metadata(),
             "iteration": self.iteration,
+            "train_seconds": self.train_seconds,
             "train_config": dataclasses.asdict(self.config),
             "env_config": dataclasses.asdict(self.env.cfg),
             # Per-environment state a resumed run must not lose: commands would shrink
@@ -209,6 +212,7 @@ class Trainer:
         check_compatible(state, self.metadata(), str(path))
         self.alg.load(state, None, strict=True)
         self.iteration = int(state["iteration"])
+        self.train_seconds = float(state.get("train_seconds", float("nan")))
         self._restore_curriculum(state.get("curriculum_levels"))
 
     def _restore_curriculum(self, levels: list[float] | None) -> None:
@@ -261,6 +265,7 @@ class Trainer:
             torch.set_num_threads(1)
             t2 = time.perf_counter()
             self.iteration = it + 1
+            self.train_seconds += t2 - t0
             self._log(it, losses, logs, t1 - t0, t2 - t1)
             if self.verbose:
                 elapsed = time.perf_counter() - started
