@@ -41,7 +41,7 @@ def test_onnx_matches_torch_on_random_observations(checkpoint: Path, tmp_path: P
 def test_the_normalizer_is_inside_the_exported_graph(checkpoint: Path, tmp_path: Path) -> None:
     actor = load_actor(load_checkpoint(checkpoint))
     normalizer = actor.obs_normalizer
-    assert not torch.allclose(normalizer._mean, torch.zeros_like(normalizer._mean))
+    assert not torch.allclose(normalizer.mean, torch.zeros_like(normalizer.mean))
     out = tmp_path / "walk.onnx"
     export(checkpoint, out)
     # Feeding the raw observation gives the torch actor's action: nothing to normalize outside.
