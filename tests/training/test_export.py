@@ -73,3 +73,23 @@ def test_export_refuses_a_file_that_is_not_a_checkpoint(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="not a legkit checkpoint"):
         export(bogus, tmp_path / "x.onnx")
     assert not (tmp_path / "x.onnx").exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("observation_size", 48, "trained with 48 observations, the quadruped contract has 45"),
+        ("action_size", 8, "trained with 8 actions, the quadruped contract has 12"),
+        ("robot", "hexapod", "unknown robot 'hexapod'"),
+    ],
+)
+def test_export_refuses_a_checkpoint_that_disagrees_with_the_contract(
+    checkpoint: Path, tmp_path: Path, field: str, value: object, message: str
+) -> None:
+    state = torch.load(checkpoint, weights_only=False)
+    state[field] = value
+    altered = tmp_path / "altered.pt"
+    torch.save(state, altered)
+    with pytest.raises(ValueError, match=message):
+        export(altered, tmp_path / "x.onnx")
+    assert not (tmp_path / "x.onnx").exists()

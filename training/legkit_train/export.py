@@ -95,7 +95,6 @@ def export(
     """
     state = load_checkpoint(checkpoint)
     profile = get_profile(state["robot"])
-    actor = load_actor(state)
     contract = contract_for_profile(
         profile,
         provenance={
@@ -107,11 +106,16 @@ def export(
             "commit": git_commit("src/legkit", "training/legkit_train"),
         },
     )
-    if contract.observation_size != state["observation_size"]:
-        raise ValueError(
-            f"{checkpoint}: trained on {state['observation_size']} observations, the "
-            f"{profile.name} contract has {contract.observation_size}"
-        )
+    for what, trained, expected in (
+        ("observations", state["observation_size"], contract.observation_size),
+        ("actions", state["action_size"], contract.action_size),
+    ):
+        if trained != expected:
+            raise ValueError(
+                f"{checkpoint}: trained with {trained} {what}, the {profile.name} contract "
+                f"has {expected}"
+            )
+    actor = load_actor(state)
     wrapper = actor.as_onnx(verbose=False).eval()
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
