@@ -80,8 +80,10 @@ def evaluation_schedule(
     """The fixed evaluation commands, `episodes` episodes of `episode_s` seconds.
 
     `max_command` is the largest (vx [m/s], vy [m/s], yaw rate [rad/s]) magnitude to
-    ask for. Episode k holds commands 4k, 4k+1, ... of a fixed list of 20 for
-    `SEGMENT_S` each, wrapping around, so 5 episodes visit every command once.
+    ask for. Episode k holds consecutive commands of a fixed list of 20 for `SEGMENT_S`
+    each, wrapping around: 5 episodes visit every command once, and each further round
+    of 5 starts two commands later, so that it meets the commands in new pairings
+    (without randomization an episode that repeated another would add nothing).
     """
     if episodes < 1 or not episode_s > 0.0:
         raise ValueError(f"need episodes >= 1 and episode_s > 0, got {episodes}, {episode_s}")
@@ -89,9 +91,10 @@ def evaluation_schedule(
     if scale.shape != (3,) or not np.all(np.isfinite(scale)) or np.any(scale < 0.0):
         raise ValueError(f"max_command must be 3 finite values >= 0, got {max_command!r}")
     per_episode = math.ceil(episode_s / SEGMENT_S - 1e-9)
-    schedule, k = [], 0
-    for _ in range(episodes):
+    schedule = []
+    for episode in range(episodes):
         segments, left = [], episode_s
+        k = episode * per_episode + 2 * (episode * per_episode // len(_COMMAND_FRACTIONS))
         for _ in range(per_episode):
             vx, vy, wz = np.array(_COMMAND_FRACTIONS[k % len(_COMMAND_FRACTIONS)]) * scale
             segments.append(CommandSegment(min(SEGMENT_S, left), vx, vy, wz))

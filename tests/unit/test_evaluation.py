@@ -113,3 +113,11 @@ def test_score_rejects_a_massless_robot() -> None:
 
 def test_urdf_mass_sums_the_links() -> None:
     assert urdf_mass(QUADRUPED.urdf) == pytest.approx(13.8, abs=0.3)
+
+
+def test_a_second_round_of_episodes_pairs_the_commands_differently() -> None:
+    episodes = evaluation_schedule((1.0, 0.5, 1.0), episodes=10)
+    first = [tuple(tuple(s.command) for s in e) for e in episodes[:5]]
+    second = [tuple(tuple(s.command) for s in e) for e in episodes[5:]]
+    assert not set(first) & set(second)  # no episode repeats one of the first round
+    assert {c for e in first for c in e} == {c for e in second for c in e}  # same commands

@@ -65,8 +65,10 @@ class PpoConfig:
     """GAE lambda."""
     clip_param: float = 0.2
     """PPO ratio clip."""
-    entropy_coef: float = 0.01
-    """Weight of the entropy bonus."""
+    entropy_coef: float = 0.002
+    """Weight of the entropy bonus. legged_gym uses 0.01; with ~1,500 samples per update
+    the policy gradient on the action noise is weak enough that 0.01 won: the noise std
+    was measured rising from 0.36 to 0.44 over 800 iterations while falls increased."""
     value_loss_coef: float = 1.0
     """Weight of the value loss."""
     max_grad_norm: float = 1.0
@@ -389,6 +391,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="learning-rate schedule: KL-adaptive, or fixed at --learning-rate",
     )
     p.add_argument(
+        "--entropy-coef",
+        type=float,
+        default=d.ppo.entropy_coef,
+        help="weight of the entropy bonus",
+    )
+    p.add_argument(
         "--learning-rate",
         type=float,
         help=f"(initial) learning rate, default {d.ppo.learning_rate}; replaces a resumed one",
@@ -406,6 +414,7 @@ def main(argv: list[str] | None = None) -> None:
         seed=args.seed,
         robot=args.robot,
         ppo=PpoConfig(
+            entropy_coef=args.entropy_coef,
             schedule=args.schedule,
             learning_rate=args.learning_rate or PpoConfig.learning_rate,
         ),
