@@ -8,6 +8,9 @@
 # ROS: if a system rclpy (ROS 2 Jazzy from the distribution, `source
 # /opt/ros/jazzy/setup.bash`) is importable, the venv is created with
 # --system-site-packages and the PyPI ROS wheels are not installed.
+#
+# LEGKIT_EXTRAS (default report,dev,record,teleop) picks the core's extras;
+# LEGKIT_WITH_TRAINING=0 skips the training stack (torch): the Docker image does both.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${LEGKIT_VENV:-$ROOT/.venv}"
@@ -27,12 +30,13 @@ if [ ! -x "$VENV/bin/python" ]; then
     fi
 fi
 
-extras="report,dev"
+extras="${LEGKIT_EXTRAS:-report,dev,record,teleop}"
+with_training="${LEGKIT_WITH_TRAINING:-1}"
 # Hash of everything that decides what gets installed; pip runs only when it changes.
 stamp_src="$(cat "$ROOT/pyproject.toml" "$ROOT/requirements-ros.txt" \
     "$ROOT/ros2_ws/src/legkit_ros/setup.py" "$ROOT/training/pyproject.toml" \
     "$ROOT/training/requirements.txt" 2>/dev/null; \
-    echo "system_ros=$use_system_ros")"
+    echo "system_ros=$use_system_ros extras=$extras training=$with_training")"
 stamp="$(printf '%s' "$stamp_src" | sha256sum | cut -c1-16)"
 stamp_file="$VENV/.legkit-install-$stamp"
 
@@ -55,11 +59,13 @@ if [ ! -f "$stamp_file" ]; then
     fi
     pip_install -e "$ROOT[$extras]"
     pip_install -e "$ROOT/ros2_ws/src/legkit_ros"
-    # The learner first: its torch pin is the CPU build on the machines' disk, and it
-    # must be in place before anything else could pull a (CUDA) torch of its own.
-    pip_install -r "$ROOT/training/requirements.txt"
-    # The training environment and PPO loop (legkit_train).
-    pip_install -e "$ROOT/training"
+    if [ "$with_training" = 1 ]; then
+        # The learner first: its torch pin is the CPU build on the machines' disk, and it
+        # must be in place before anything else could pull a (CUDA) torch of its own.
+        pip_install -r "$ROOT/training/requirements.txt"
+        # The training environment and PPO loop (legkit_train).
+        pip_install -e "$ROOT/training"
+    fi
     touch "$stamp_file"
 fi
 echo "$VENV"

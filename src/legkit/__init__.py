@@ -9,6 +9,7 @@ Subpackages:
     sim      pybullet worlds
     control  PID joint controller and safety supervisor
     policy   policy contract, observation builder, ONNX runner
+    hardware MIT-protocol CAN motors, their emulator, the hardware bridge's logic
 """
 
 import os

@@ -13,12 +13,17 @@ RUNTIME_MODULES = [
     "legkit.control",
     "legkit.policy",
     "legkit.metrics",
+    "legkit.hardware",
+    "legkit.hardware.emulator",
+    "legkit.hardware.rehearsal",
     "legkit_ros.sim_bridge",
     "legkit_ros.controller_node",
     "legkit_ros.observation_node",
     "legkit_ros.policy_node",
     "legkit_ros.command_source",
     "legkit_ros.bringup",
+    "legkit_ros.hardware_bridge",
+    "legkit_ros.rehearsal",
 ]
 
 PROGRAM = f"""

@@ -422,6 +422,22 @@ def test_damping_is_left_only_by_request_start() -> None:
     assert rig.transitions()[-2:] == ["DAMPING -> STANDUP", "STANDUP -> ACTIVE"]
 
 
+def test_an_operator_sit_request_damps_the_robot_until_the_next_start() -> None:
+    rig = rig_in(Mode.ACTIVE)
+    rig.sup.request_damping(rig.t, "sit requested on /controller/damp")
+    assert rig.sup.mode is Mode.DAMPING
+    assert rig.log[-1] == "ACTIVE -> DAMPING: sit requested on /controller/damp"
+    rig.run(1.0, target=DEFAULT)
+    assert rig.sup.mode is Mode.DAMPING
+    assert rig.sup.request_start(rig.t)
+
+
+def test_a_sit_request_does_not_release_an_estop() -> None:
+    rig = rig_in(Mode.ESTOP)
+    rig.sup.request_damping(rig.t, "sit")
+    assert rig.sup.mode is Mode.ESTOP
+
+
 def test_a_non_finite_target_also_discards_the_last_good_target() -> None:
     # With a long target timeout the good target sent before the NaN would still be
     # "fresh" after the restart; the policy must send a valid one first.

@@ -7,6 +7,7 @@ Modes::
 
     IDLE / STANDUP / ACTIVE --(non-finite input, external fault)--> DAMPING
     STANDUP / ACTIVE --(stale joint state; stale targets in ACTIVE)--> DAMPING
+    IDLE / STANDUP / ACTIVE --(request_damping: the operator's "sit")--> DAMPING
     DAMPING --(request_start)--> STANDUP
     any --(estop)--> ESTOP --(reset_estop)--> IDLE
 
@@ -253,6 +254,13 @@ class SafetySupervisor:
             return False
         self._transition(Mode.STANDUP, now, "start requested")
         return True
+
+    def request_damping(self, now: float, reason: str) -> None:
+        """An operator's "sit": DAMPING (the robot sinks down slowly), from any mode but ESTOP.
+
+        Like a fault it is sticky; `request_start` stands the robot up again.
+        """
+        self._to_damping(now, reason)
 
     def estop(self, reason: str) -> None:
         """Latch ESTOP (zero torque) from any mode; a repeat while latched is ignored."""

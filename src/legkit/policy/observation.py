@@ -16,12 +16,19 @@ velocity_command   3     (2.0, 2.0, 0.25)    commanded vx, vy [m/s], yaw rate [r
 joint_pos          n     1.0                 joint positions minus default positions [rad]
 joint_vel          n     0.05                joint velocities [rad/s]
 last_action        n     1.0                 previous raw (unscaled, unclipped) policy action
+thigh_angle        2     1.0                 left, right thigh angle from vertical, forward
+                                             positive, from the thigh IMUs [rad]
+thigh_ang_vel      2     0.2                 left, right thigh sagittal rate [rad/s]
 =================  ====  ==================  =================================================
 
 One frame is the chosen terms concatenated in layout order, each multiplied element-wise
 by its scale, then clipped to ``[-clip, clip]``. With a history length ``H > 1`` the
 observation is the last ``H`` frames concatenated, oldest first. The default quadruped
 layout (`DEFAULT_QUADRUPED_TERMS`) with 12 joints gives a 45-element frame.
+
+The thigh terms are what a hip exoskeleton measures (IMUs on its thigh cuffs); its
+assistance policies see only them and their own last actions (`legkit.robots.exoskeleton`).
+An input field that no term of the layout reads may be left as None.
 """
 
 from __future__ import annotations
@@ -54,20 +61,26 @@ class ObservationTerm:
 
 @dataclass
 class ObservationInputs:
-    """Raw, unscaled inputs of one observation frame: SI units, joints in profile order."""
+    """Raw, unscaled inputs of one observation frame: SI units, joints in profile order.
 
-    base_angular_velocity: np.ndarray
+    Fields the layout does not read may be None (an exoskeleton has no base IMU)."""
+
+    base_angular_velocity: np.ndarray | None = None
     """(3,) base angular velocity in the body frame [rad/s]."""
-    base_orientation: np.ndarray
+    base_orientation: np.ndarray | None = None
     """(4,) base orientation quaternion (x, y, z, w), body to world."""
-    velocity_command: np.ndarray
+    velocity_command: np.ndarray | None = None
     """(3,) commanded forward, lateral velocity [m/s] and yaw rate [rad/s]."""
-    joint_positions: np.ndarray
+    joint_positions: np.ndarray | None = None
     """(n,) measured joint positions [rad]."""
-    joint_velocities: np.ndarray
+    joint_velocities: np.ndarray | None = None
     """(n,) measured joint velocities [rad/s]."""
-    last_action: np.ndarray
+    last_action: np.ndarray | None = None
     """(n,) raw action the policy returned on the previous step (zeros after a reset)."""
+    thigh_angles: np.ndarray | None = None
+    """(2,) left, right thigh angle from the vertical, thigh forward positive [rad]."""
+    thigh_angular_velocities: np.ndarray | None = None
+    """(2,) left, right thigh angular velocity in the sagittal plane [rad/s]."""
 
 
 # A term's raw value from the inputs and the default joint positions [rad].
@@ -78,12 +91,16 @@ _Compute = Callable[[ObservationInputs, np.ndarray], np.ndarray]
 class _TermDefinition:
     name: str
     per_joint: bool
-    """True: one element per joint. False: a fixed 3-vector."""
+    """True: one element per joint. False: a fixed `size`-vector."""
     default_scale: float | tuple[float, ...]
     compute: _Compute
+    reads: str = ""
+    """The `ObservationInputs` field the term is computed from."""
+    size: int = 3
+    """Elements of a term that is not per joint."""
 
     def size_for(self, num_joints: int) -> int:
-        return num_joints if self.per_joint else 3
+        return num_joints if self.per_joint else self.size
 
 
 def _gravity(inputs: ObservationInputs, _: np.ndarray) -> np.ndarray:
@@ -101,14 +118,39 @@ def _gravity(inputs: ObservationInputs, _: np.ndarray) -> np.ndarray:
 _TERMS: dict[str, _TermDefinition] = {
     t.name: t
     for t in (
-        _TermDefinition("base_ang_vel", False, 0.25, lambda i, _: i.base_angular_velocity),
-        _TermDefinition("projected_gravity", False, 1.0, _gravity),
         _TermDefinition(
-            "velocity_command", False, (2.0, 2.0, 0.25), lambda i, _: i.velocity_command
+            "base_ang_vel",
+            False,
+            0.25,
+            lambda i, _: i.base_angular_velocity,
+            "base_angular_velocity",
         ),
-        _TermDefinition("joint_pos", True, 1.0, lambda i, d: i.joint_positions - d),
-        _TermDefinition("joint_vel", True, 0.05, lambda i, _: i.joint_velocities),
-        _TermDefinition("last_action", True, 1.0, lambda i, _: i.last_action),
+        _TermDefinition("projected_gravity", False, 1.0, _gravity, "base_orientation"),
+        _TermDefinition(
+            "velocity_command",
+            False,
+            (2.0, 2.0, 0.25),
+            lambda i, _: i.velocity_command,
+            "velocity_command",
+        ),
+        _TermDefinition(
+            "joint_pos", True, 1.0, lambda i, d: i.joint_positions - d, "joint_positions"
+        ),
+        _TermDefinition(
+            "joint_vel", True, 0.05, lambda i, _: i.joint_velocities, "joint_velocities"
+        ),
+        _TermDefinition("last_action", True, 1.0, lambda i, _: i.last_action, "last_action"),
+        _TermDefinition(
+            "thigh_angle", False, 1.0, lambda i, _: i.thigh_angles, "thigh_angles", size=2
+        ),
+        _TermDefinition(
+            "thigh_ang_vel",
+            False,
+            0.2,
+            lambda i, _: i.thigh_angular_velocities,
+            "thigh_angular_velocities",
+            size=2,
+        ),
     )
 }
 
@@ -225,14 +267,19 @@ class ObservationBuilder:
         self.size = self.frame_size * self.history_length
         self._computes = [(self._slices[t.name], _TERMS[t.name].compute) for t in self.terms]
         self._scale = np.array([s for t in self.terms for s in t.scale], dtype=float)
-        self._expected_shapes = {
+        shapes = {
             "base_angular_velocity": (3,),
             "base_orientation": (4,),
             "velocity_command": (3,),
             "joint_positions": (self.num_joints,),
             "joint_velocities": (self.num_joints,),
             "last_action": (self.num_joints,),
+            "thigh_angles": (2,),
+            "thigh_angular_velocities": (2,),
         }
+        # Only what the layout reads must be there (and have its shape).
+        read = {_TERMS[t.name].reads for t in self.terms}
+        self._expected_shapes = {k: v for k, v in shapes.items() if k in read}
         self._history = np.zeros((self.history_length, self.frame_size), dtype=np.float32)
         self._primed = False
 

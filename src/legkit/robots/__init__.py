@@ -1,9 +1,10 @@
 """Robot profiles, looked up by name."""
 
+from legkit.robots.exoskeleton import EXOSKELETON, EXOSKELETON_KNEE
 from legkit.robots.profile import JointSpec, RobotProfile
 from legkit.robots.quadruped import QUADRUPED
 
-PROFILES: dict[str, RobotProfile] = {QUADRUPED.name: QUADRUPED}
+PROFILES: dict[str, RobotProfile] = {p.name: p for p in (QUADRUPED, EXOSKELETON, EXOSKELETON_KNEE)}
 
 
 def get_profile(name: str) -> RobotProfile:
@@ -14,4 +15,12 @@ def get_profile(name: str) -> RobotProfile:
         raise ValueError(f"unknown robot '{name}'; known robots: {sorted(PROFILES)}") from None
 
 
-__all__ = ["JointSpec", "RobotProfile", "QUADRUPED", "PROFILES", "get_profile"]
+__all__ = [
+    "JointSpec",
+    "RobotProfile",
+    "QUADRUPED",
+    "EXOSKELETON",
+    "EXOSKELETON_KNEE",
+    "PROFILES",
+    "get_profile",
+]

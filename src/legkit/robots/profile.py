@@ -13,6 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
+ACTUATIONS = ("position", "torque")
+"""What a policy action may command; see `RobotProfile.actuation`."""
+
 
 @dataclass(frozen=True)
 class JointSpec:
@@ -79,6 +82,10 @@ class RobotProfile:
     """Base height below which the robot counts as fallen [m]."""
     fall_tilt: float = 1.0
     """Tilt of the base z axis from vertical beyond which the robot counts as fallen [rad]."""
+    actuation: str = "position"
+    """What a policy action commands: "position" (PD position targets about the default pose,
+    `PolicyContract.joint_targets`) or "torque" (joint torque, ``action_scale`` N m per unit
+    action, no PD loop: kp = kd = 0), as the exoskeleton's assistance does."""
     metadata: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -95,6 +102,11 @@ class RobotProfile:
             raise ValueError(
                 f"profile {self.name}: lying pose has {len(self.lying_joint_positions)} "
                 f"values for {len(self.joints)} joints"
+            )
+        if self.actuation not in ACTUATIONS:
+            raise ValueError(
+                f"profile {self.name}: actuation must be one of {ACTUATIONS}, "
+                f"got {self.actuation!r}"
             )
 
     # Arrays in profile order. Built on demand; profiles are small.

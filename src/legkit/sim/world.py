@@ -58,6 +58,8 @@ class SimConfig:
     solver_iterations: int = 50
     """Maximum constraint solver iterations per step (pybullet's default). Bullet stops
     early once the residual is small, so fewer iterations barely save time here."""
+    gui: bool = False
+    """Open pybullet's window (needs a display) instead of running headless."""
 
     def __post_init__(self) -> None:
         if not 100.0 <= self.physics_rate_hz <= 2000.0:
@@ -114,9 +116,10 @@ class PybulletWorld:
         self.profile = profile
         self.config = config if config is not None else SimConfig()
         self._dt = 1.0 / self.config.physics_rate_hz
-        client = p.connect(p.DIRECT)
+        client = p.connect(p.GUI if self.config.gui else p.DIRECT)
         if client < 0:
-            raise RuntimeError("could not start a pybullet DIRECT client")
+            mode = "GUI (is there a display?)" if self.config.gui else "DIRECT"
+            raise RuntimeError(f"could not start a pybullet {mode} client")
         self._client: int | None = client
         try:
             self._setup()

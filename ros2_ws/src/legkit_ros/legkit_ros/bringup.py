@@ -2,6 +2,7 @@
 
     legkit-sim --duration 20                 # nodes composed in this process
     legkit-sim --duration 20 --processes     # one process per node, over DDS
+    legkit-sim --record                      # also runs/<time>/run.mcap (ros2 bag, Foxglove)
 
 Runs the sim bridge, controller, observation, policy and command-source nodes with
 the robot's YAML defaults, watches them through their public topics, then prints a
@@ -109,6 +110,16 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--out", type=Path, default=REPO_ROOT / "runs", help="parent of run folders")
     ap.add_argument("--no-gif", action="store_true", help="skip the animated GIF")
     ap.add_argument(
+        "--record",
+        nargs="?",
+        const="",
+        default=None,
+        type=str,
+        metavar="PATH.mcap",
+        help="record the main topics to an MCAP file (default path: <run folder>/run.mcap); "
+        "legkit-report turns it into the plot",
+    )
+    ap.add_argument(
         "--param",
         action="append",
         default=[],
@@ -140,6 +151,9 @@ def main(argv=None) -> int:
         flush=True,
     )
 
+    if args.record is not None:
+        args.record = Path(args.record) if args.record else run_dir / "run.mcap"
+        args.record_metadata = {"robot": args.robot, "policy": str(policy)}
     t0 = time.monotonic()
     try:
         if args.processes:
@@ -153,12 +167,23 @@ def main(argv=None) -> int:
     summary = summarize(profile, rec, wall, "processes" if args.processes else "composed")
     print(format_summary(summary), flush=True)
     written = write_run_folder(run_dir, profile, rec, summary, gif=not args.no_gif)
+    if args.record is not None:
+        written.append(args.record)
     print("run folder: " + ", ".join(str(p) for p in written), flush=True)
     return 0 if ok else 1
 
 
 def _wall_limit(args) -> float:
     return args.duration / args.real_time_factor * 4.0 + 60.0
+
+
+def _recorder(args) -> list:
+    """The MCAP recorder, in the bringup's own process (a list: empty without --record)."""
+    if args.record is None:
+        return []
+    from legkit_ros.mcap_recorder import McapRecorder
+
+    return [McapRecorder(path=args.record, metadata=args.record_metadata)]
 
 
 def run_composed(profile, rargs, args):
@@ -176,6 +201,7 @@ def run_composed(profile, rargs, args):
             nodes.append(cls())
         monitor = RunMonitor(profile)
         nodes.append(monitor)
+        nodes += _recorder(args)
         executor = make_executor()
         for node in nodes:
             executor.add_node(node)
@@ -207,6 +233,9 @@ def run_processes(profile, rargs, args, run_dir: Path):
     monitor = RunMonitor(profile)
     executor = make_executor()
     executor.add_node(monitor)
+    recorder = _recorder(args)
+    for node in recorder:
+        executor.add_node(node)
     procs = {}
     ok = True
     try:
@@ -243,6 +272,8 @@ def run_processes(profile, rargs, args, run_dir: Path):
     finally:
         stop_all(procs)
         monitor.destroy_node()
+        for node in recorder:
+            node.destroy_node()
         if rclpy.ok():
             rclpy.shutdown()
 

@@ -74,6 +74,7 @@ class ControllerNode(Node):
         self.create_service(Trigger, topics.SRV_START, self.srv_start)
         self.create_service(Trigger, topics.SRV_ESTOP, self.srv_estop)
         self.create_service(Trigger, topics.SRV_RESET, self.srv_reset)
+        self.create_service(Trigger, topics.SRV_DAMP, self.srv_damp)
         # ROS clock: in simulation the watchdog runs on sim time, so a slow machine
         # (sim slower than real time) does not look like a sensor failure.
         self.create_timer(self.state_period, self.watchdog)
@@ -147,6 +148,13 @@ class ControllerNode(Node):
         response.success = self.supervisor.reset_estop()
         response.message = f"mode {self.supervisor.mode.value}"
         self.after_event()
+        return response
+
+    def srv_damp(self, request, response):
+        self.supervisor.request_damping(self.now(), f"sit requested on {topics.SRV_DAMP}")
+        self.after_event()
+        response.success = self.supervisor.mode is Mode.DAMPING
+        response.message = f"mode {self.supervisor.mode.value}"
         return response
 
     # --- outputs ------------------------------------------------------------

@@ -36,15 +36,20 @@ real-time priorities for the same reason)."""
 
 
 class NodeProcess:
-    """One node in its own process, its output in `<log_dir>/<name>.log`."""
+    """One node in its own process, its output in `<log_dir>/<name>.log`.
 
-    def __init__(self, name: str, log_dir: Path, ros_args: list[str]) -> None:
+    `module` runs a node that is not in NODE_MODULES (e.g. the teleop).
+    """
+
+    def __init__(
+        self, name: str, log_dir: Path, ros_args: list[str], module: str | None = None
+    ) -> None:
         self.name = name
         self.log_path = log_dir / f"{name}.log"
         env = dict(os.environ, PYTHONUNBUFFERED="1", RCUTILS_COLORIZED_OUTPUT="0")
         self._log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", NODE_MODULES[name], *ros_args],
+            [sys.executable, "-m", module or NODE_MODULES[name], *ros_args],
             stdout=self._log,
             stderr=subprocess.STDOUT,
             env=env,

@@ -1,7 +1,8 @@
 """Watches a running graph and records what the run summary and plots need.
 
 Subscribes only to public topics (/odom, /cmd_vel, /joint_states, /controller/state,
-/diagnostics), so it works the same whether the nodes share its process or not.
+/diagnostics), so it works the same whether the nodes share its process or not, and
+the same `RecordingBuilder` rebuilds a run from those topics in an MCAP recording.
 """
 
 from __future__ import annotations
@@ -61,10 +62,14 @@ class Recording:
         }
 
 
-class RunMonitor(Node):
-    def __init__(self, profile: RobotProfile, **kwargs) -> None:
-        super().__init__("run_monitor", **kwargs)
-        self.profile = profile
+class RecordingBuilder:
+    """Folds the graph's public messages into a Recording, live or replayed from a bag.
+
+    Joints are sampled at each odometry message (the newest state before it), and a
+    mode change is stamped with the newest sim clock, as the run monitor sees them live.
+    """
+
+    def __init__(self, profile: RobotProfile) -> None:
         self.rec = Recording()
         self.joint_map = JointMap(profile.joint_names)
         self.cmd = (0.0, 0.0, 0.0)
@@ -72,26 +77,11 @@ class RunMonitor(Node):
         self.joint_pos = profile.default_positions
         self.joint_power = 0.0
         self.sim_time = 0.0
-        self.create_subscription(Odometry, topics.ODOM, self.on_odom, topics.RECORD_QOS)
-        self.create_subscription(Twist, topics.CMD_VEL, self.on_cmd, topics.EVENT_QOS)
-        self.joint_states = LatestMessage(self, JointState, topics.JOINT_STATES, topics.CONTROL_QOS)
-        self.clock = LatestMessage(self, ClockMsg, "/clock", topics.CONTROL_QOS)
-        # Deeper than the latched writer's 1: no transition is lost between two spins.
-        mode_qos = QoSProfile(
-            depth=10,
-            reliability=topics.LATCHED_QOS.reliability,
-            durability=topics.LATCHED_QOS.durability,
-        )
-        self.create_subscription(String, topics.CONTROLLER_STATE, self.on_mode, mode_qos)
-        self.create_subscription(DiagnosticArray, topics.DIAGNOSTICS, self.on_diag, 50)
 
     def on_cmd(self, msg: Twist) -> None:
         self.cmd = (msg.linear.x, msg.linear.y, msg.angular.z)
 
-    def sample_joints(self) -> None:
-        msg = self.joint_states.take()
-        if msg is None:
-            return
+    def on_joint_state(self, msg: JointState) -> None:
         try:
             self.joint_pos = self.joint_map.to_profile_order(msg.name, msg.position)
             if len(msg.effort) == len(msg.name) and len(msg.velocity) == len(msg.name):
@@ -99,21 +89,19 @@ class RunMonitor(Node):
         except JointNameError:
             pass
 
-    def on_mode(self, msg: String) -> None:
+    def on_mode(self, msg: String, t: float) -> None:
         if msg.data != self.mode:
             self.mode = msg.data
-            clock = self.clock.take()
-            t = ros_io.stamp_to_sec(clock.clock) if clock is not None else self.sim_time
             self.rec.transitions.append((t, msg.data))
 
-    def on_odom(self, msg: Odometry) -> None:
-        self.sample_joints()
+    def on_odom(self, msg: Odometry, wall: float) -> None:
+        """One sample; `wall` is when it arrived [s, any monotonic clock]."""
         self.sim_time = ros_io.stamp_to_sec(msg.header.stamp)
         p, q = msg.pose.pose.position, msg.pose.pose.orientation
         v, w = msg.twist.twist.linear, msg.twist.twist.angular
         r = self.rec
         r.t.append(self.sim_time)
-        r.wall.append(time.monotonic())
+        r.wall.append(wall)
         r.cmd.append(self.cmd)
         r.vel.append((v.x, v.y, w.z))
         r.base_pos.append(np.array([p.x, p.y, p.z]))
@@ -126,3 +114,37 @@ class RunMonitor(Node):
         for status in msg.status:
             self.rec.diagnostics[status.name] = ros_io.diagnostic_values(status)
             self.rec.diagnostic_messages[status.name] = status.message
+
+
+class RunMonitor(Node):
+    def __init__(self, profile: RobotProfile, **kwargs) -> None:
+        super().__init__("run_monitor", **kwargs)
+        self.builder = RecordingBuilder(profile)
+        self.rec = self.builder.rec
+        self.create_subscription(Odometry, topics.ODOM, self.on_odom, topics.RECORD_QOS)
+        self.create_subscription(Twist, topics.CMD_VEL, self.builder.on_cmd, topics.EVENT_QOS)
+        self.joint_states = LatestMessage(self, JointState, topics.JOINT_STATES, topics.CONTROL_QOS)
+        self.clock = LatestMessage(self, ClockMsg, topics.CLOCK, topics.CONTROL_QOS)
+        # Deeper than the latched writer's 1: no transition is lost between two spins.
+        mode_qos = QoSProfile(
+            depth=10,
+            reliability=topics.LATCHED_QOS.reliability,
+            durability=topics.LATCHED_QOS.durability,
+        )
+        self.create_subscription(String, topics.CONTROLLER_STATE, self.on_mode, mode_qos)
+        self.create_subscription(DiagnosticArray, topics.DIAGNOSTICS, self.builder.on_diag, 50)
+
+    @property
+    def sim_time(self) -> float:
+        return self.builder.sim_time
+
+    def on_mode(self, msg: String) -> None:
+        clock = self.clock.take()
+        t = ros_io.stamp_to_sec(clock.clock) if clock is not None else self.builder.sim_time
+        self.builder.on_mode(msg, t)
+
+    def on_odom(self, msg: Odometry) -> None:
+        joint_state = self.joint_states.take()
+        if joint_state is not None:
+            self.builder.on_joint_state(joint_state)
+        self.builder.on_odom(msg, time.monotonic())

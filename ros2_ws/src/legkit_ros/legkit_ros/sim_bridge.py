@@ -46,12 +46,15 @@ class SimBridge(Node):
         friction = self.declare_parameter("ground_friction", 1.0).value
         odom_rate = self.declare_parameter("odom_rate_hz", 50.0).value
         self.effort_timeout = self.declare_parameter("effort_timeout", 0.05).value
+        gui = self.declare_parameter("gui", False).value
         if self.real_time_factor <= 0.0:
             raise ValueError(f"real_time_factor must be positive, got {self.real_time_factor}")
 
         self.world = PybulletWorld(
             self.profile,
-            SimConfig(physics_rate_hz=rate, ground_friction=friction, initial_pose=initial_pose),
+            SimConfig(
+                physics_rate_hz=rate, ground_friction=friction, initial_pose=initial_pose, gui=gui
+            ),
         )
         self.world.reset()
         self.names = list(self.profile.joint_names)

@@ -8,6 +8,7 @@ traceback, so an operator sees exactly what to fix.
 from __future__ import annotations
 
 import gc
+import signal
 import sys
 
 import rclpy
@@ -62,6 +63,9 @@ def run_node(node_class: type[Node], args=None) -> None:
         if rclpy.ok():
             raise
     finally:
+        # Stopping: a second Ctrl-C must not cut the clean-up short. ros2 launch sends
+        # its own SIGINT after the terminal's, and a recorder is still closing its file.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         node.destroy_node()
         if rclpy.ok():
             rclpy.shutdown()

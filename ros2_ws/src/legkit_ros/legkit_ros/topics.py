@@ -24,10 +24,13 @@ ESTOP = "/estop"
 SAFETY_FAULTS = "/safety/faults"
 CONTROLLER_STATE = "/controller/state"
 DIAGNOSTICS = "/diagnostics"
+JOY = "/joy"
+CLOCK = "/clock"
 
 SRV_START = "/controller/start"
 SRV_ESTOP = "/controller/estop"
 SRV_RESET = "/controller/reset"
+SRV_DAMP = "/controller/damp"
 
 CONTROL_QOS = QoSProfile(
     history=HistoryPolicy.KEEP_LAST, depth=1, reliability=ReliabilityPolicy.BEST_EFFORT
