@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
 import torch
 
+from legkit_train.config import EnvConfig
+from legkit_train.env_pool import EnvPool
 from legkit_train.exo_config import ExoEnvConfig, ExoRandomization
 from legkit_train.exo_train import ExoTrainer, ExoVecEnv, main
 from legkit_train.train import ModelConfig, PpoConfig, TrainConfig
@@ -73,3 +77,17 @@ def test_the_training_command_writes_checkpoints_for_the_exoskeleton(tmp_path) -
     assert checkpoint["robot"] == "exoskeleton"
     assert (checkpoint["observation_size"], checkpoint["action_size"]) == (18, 2)
     assert checkpoint["env_config"]["task"] == "squat"
+
+
+def test_the_worker_pool_steps_assistance_environments_in_processes() -> None:
+    with EnvPool(2, 2, ExoEnvConfig(), "exoskeleton", seed=3) as pool:
+        obs, privileged = pool.reset()
+        assert obs.shape == (2, pool.observation_size) and pool.num_workers == 2
+        result = pool.step(np.zeros((2, pool.action_size), dtype=np.float32))
+        assert result.observations.shape == obs.shape
+        assert result.privileged.shape == privileged.shape
+
+
+def test_the_pool_refuses_a_config_of_the_other_kind() -> None:
+    with pytest.raises(ValueError, match="trains with an ExoEnvConfig"):
+        EnvPool(1, 1, EnvConfig(), "exoskeleton")

@@ -13,6 +13,7 @@ pybullet client, neither of which survives a fork safely.
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing as mp
 import traceback
 from dataclasses import dataclass
@@ -24,6 +25,31 @@ import numpy as np
 from legkit.robots import get_profile
 from legkit_train.config import EnvConfig
 from legkit_train.env import QuadrupedWalkEnv
+from legkit_train.exo_config import ExoEnvConfig
+from legkit_train.exo_env import ExoAssistEnv
+
+EXOSKELETONS = ("exoskeleton", "exoskeleton_knee")
+"""Profiles whose environment is the assistance env (the config chooses the task)."""
+
+
+def make_env(config: Any, profile_name: str) -> Any:
+    """The training environment of `profile_name`, built from its config type.
+
+    ValueError for an unknown robot or a config of the wrong kind, before any worker
+    starts.
+    """
+    if profile_name in EXOSKELETONS:
+        if not isinstance(config, ExoEnvConfig):
+            raise ValueError(f"robot '{profile_name}' trains with an ExoEnvConfig")
+        knee = profile_name == "exoskeleton_knee"
+        return ExoAssistEnv(
+            config
+            if config.knee_actuators == knee
+            else dataclasses.replace(config, knee_actuators=knee)
+        )
+    if not isinstance(config, EnvConfig):
+        raise ValueError(f"robot '{profile_name}' trains with an EnvConfig")
+    return QuadrupedWalkEnv(config, get_profile(profile_name))
 
 
 @dataclass
@@ -57,8 +83,7 @@ def _worker(conn: Connection, config: EnvConfig, profile_name: str, seeds: list[
     """Serve reset/step commands for a slice of environments until told to close."""
     envs: list[QuadrupedWalkEnv] = []
     try:
-        profile = get_profile(profile_name)
-        envs = [QuadrupedWalkEnv(config, profile) for _ in seeds]
+        envs = [make_env(config, profile_name) for _ in seeds]
         while True:
             cmd, payload = conn.recv()
             if cmd == "reset":
@@ -127,8 +152,7 @@ class EnvPool:
                 f"need num_envs >= 1 and num_workers >= 1, got {num_envs}, {num_workers}"
             )
         config = config if config is not None else EnvConfig()
-        profile = get_profile(profile_name)  # fail here, not inside a worker
-        probe = QuadrupedWalkEnv(config, profile)
+        probe = make_env(config, profile_name)  # fail here, not inside a worker
         self.observation_size = int(probe.observation_space.shape[0])
         self.action_size = int(probe.action_space.shape[0])
         self.privileged_size = probe.privileged_size

@@ -25,7 +25,8 @@ from rsl_rl.models import MLPModel
 from tensordict import TensorDict
 
 from legkit import REPO_ROOT
-from legkit.policy import OnnxPolicy, PolicyContract, contract_for_profile, embed_contract
+from legkit.policy import OnnxPolicy, PolicyContract, embed_contract
+from legkit.policy.defaults import training_contract
 from legkit.robots import get_profile
 from legkit_train.train import CHECKPOINT_FORMAT, ModelConfig, TrainConfig
 from legkit_train.vec_env import OBS_GROUP
@@ -95,7 +96,7 @@ def export(
     """
     state = load_checkpoint(checkpoint)
     profile = get_profile(state["robot"])
-    contract = contract_for_profile(
+    contract = training_contract(
         profile,
         provenance={
             "description": description or f"PPO policy from {Path(checkpoint).name}",
