@@ -40,7 +40,7 @@ ARGUMENTS = [
     ),
     DeclareLaunchArgument(
         "policy",
-        default_value="quadruped_stand.onnx",
+        default_value="quadruped_walk.onnx",
         description="ONNX policy: a path, or a file name in models/",
     ),
     DeclareLaunchArgument(
