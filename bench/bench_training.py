@@ -1,6 +1,6 @@
 """Benchmark: how fast the walking environment and the PPO loop run on this machine.
 
-    .venv/bin/python bench/bench_training.py [--seconds 10]
+    .venv/bin/python bench/bench_training.py [--seconds 10] [--iterations 10] [--json figures.json]
 
 Prints environment steps per second for one environment in this process (no pool),
 for the worker pool at several sizes, and for whole PPO iterations (rollout plus
@@ -11,9 +11,11 @@ Run it on a quiet machine; a training run in the background halves every figure.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -66,23 +68,38 @@ def ppo_iterations(num_envs: int, iterations: int) -> tuple[float, float]:
     return samples / elapsed, elapsed / iterations
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--seconds", type=float, default=10.0, help="per measurement")
-    ap.add_argument("--iterations", type=int, default=10, help="PPO iterations to time")
-    args = ap.parse_args()
+def run(seconds: float = 10.0, iterations: int = 10) -> dict[str, float]:
+    """Print the throughput table; return it as labelled figures."""
+    figures: dict[str, float] = {}
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, torch {torch.__version__}"
     )
     print(f"{'setting':44s} {'env steps/s':>12s}")
-    print(f"{'1 env, in process':44s} {single_env(args.seconds):12.0f}")
+    label = "1 env, in process"
+    figures[f"{label} [env steps/s]"] = rate = single_env(seconds)
+    print(f"{label:44s} {rate:12.0f}")
     for num_envs, workers in ((2, 2), (16, 2), (64, 2)):
         label = f"{num_envs} envs, {workers} worker processes"
-        print(f"{label:44s} {pool(num_envs, workers, args.seconds):12.0f}")
-    rate, per_iteration = ppo_iterations(64, args.iterations)
+        figures[f"{label} [env steps/s]"] = rate = pool(num_envs, workers, seconds)
+        print(f"{label:44s} {rate:12.0f}")
+    rate, per_iteration = ppo_iterations(64, iterations)
     label = "PPO training, 64 envs (rollout + update)"
     print(f"{label:44s} {rate:12.0f}   ({per_iteration:.2f} s per iteration)")
+    figures[f"{label} [env steps/s]"] = rate
+    figures["PPO iteration, 64 envs [s]"] = per_iteration
+    return figures
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seconds", type=float, default=10.0, help="per measurement")
+    ap.add_argument("--iterations", type=int, default=10, help="PPO iterations to time")
+    ap.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    args = ap.parse_args()
+    figures = run(args.seconds, args.iterations)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ def node_process(
 ) -> NodeProcess:
     """Start one node with the robot's YAML plus node-specific `params`."""
     overrides = write_overrides(log_dir / f"{name}.params.yaml", {name: params or {}})
-    return NodeProcess(name, log_dir, ros_args(config_file(robot), overrides))
+    return NodeProcess(name, log_dir, ros_args([config_file(robot)], overrides))
 
 
 class Probe(Node):

@@ -46,3 +46,23 @@ def test_main_job_refuses_a_parameter_for_an_unknown_node(tmp_path):
     result = legkit_sim("--param", "gripper.force:=3", "--out", str(tmp_path))
     assert result.returncode == 2
     assert "unknown node 'gripper'" in result.stderr
+
+
+def test_hardware_bridge_parameters_are_only_taken_for_a_rehearsal(tmp_path):
+    result = legkit_sim("--param", "hardware_bridge.reply_timeout:=0.02", "--out", str(tmp_path))
+    assert result.returncode == 2
+    assert "unknown node 'hardware_bridge'" in result.stderr
+
+
+def test_rehearsal_of_a_robot_without_a_hardware_configuration_is_refused(tmp_path):
+    result = legkit_sim(
+        "--robot", "exoskeleton", "--policy", "x.onnx", "--rehearsal", "--out", str(tmp_path)
+    )
+    assert result.returncode == 2
+    assert "no hardware configuration for robot 'exoskeleton'" in result.stderr
+
+
+def test_a_robot_without_a_shipped_policy_needs_one_named(tmp_path):
+    result = legkit_sim("--robot", "exoskeleton", "--out", str(tmp_path))
+    assert result.returncode == 2
+    assert "no shipped policy for robot 'exoskeleton': pass --policy" in result.stderr

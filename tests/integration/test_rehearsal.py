@@ -165,3 +165,24 @@ def test_bridge_configured_activated_and_saw_no_fault(rehearsal_run):
 def test_ctrl_c_leaves_every_motor_out_of_motor_mode(rehearsal_run):
     assert rehearsal_run["returncode"] == 0, rehearsal_run["log"][-2000:]
     assert "after shutdown: 0 of 12 emulated motors in motor mode" in rehearsal_run["log"]
+
+
+def test_fault_drill_spec_breaks_the_named_motor_and_refuses_bad_specs():
+    from legkit.hardware.emulator import EmulatedMotor
+    from legkit.hardware.mit_protocol import MOTOR_MODELS
+    from legkit_ros.rehearsal import inject_fault
+
+    names = list(QUADRUPED.joint_names)
+    motors = [
+        EmulatedMotor(can_id=1, model=MOTOR_MODELS["AK80-9"], plant_index=i) for i in range(12)
+    ]
+    assert inject_fault(motors, names, "RH_KFE:temperature:95") == "RH_KFE motor temperature = 95"
+    assert motors[names.index("RH_KFE")].temperature_c == 95.0
+    inject_fault(motors, names, "LF_HAA:no_reply")
+    assert motors[0].silent
+    with pytest.raises(ValueError, match="unknown joint 'TAIL'"):
+        inject_fault(motors, names, "TAIL:no_reply")
+    with pytest.raises(ValueError, match="kind must be one of"):
+        inject_fault(motors, names, "RH_KFE:meltdown")
+    with pytest.raises(ValueError, match="error_code needs a number"):
+        inject_fault(motors, names, "RH_KFE:error_code:lots")

@@ -74,7 +74,7 @@ def standing_run(tmp_path_factory):
     watcher = Watcher().start()
     # Half real time: CI's two cores also run pytest; the verdict is in sim time anyway.
     overrides = node_overrides(resolve_model("quadruped_stand.onnx"), REAL_TIME_FACTOR, [])
-    args = ros_args(config_file("quadruped"), write_overrides(log_dir / "params.yaml", overrides))
+    args = ros_args([config_file("quadruped")], write_overrides(log_dir / "params.yaml", overrides))
     nodes = start_in_order(list(NODE_MODULES), log_dir, args, watcher, lambda: time.sleep(0.05))
     try:
         wait_until(lambda: watcher.active_since() is not None, 120.0, "controller ACTIVE")

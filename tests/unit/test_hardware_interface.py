@@ -10,6 +10,7 @@ import re
 import numpy as np
 import pytest
 
+from legkit.control import JointCommand
 from legkit.hardware import HardwareError, Mode, hardware_config_from_dict
 from tests.unit.hardware_rig import CONFIG, FAST, PROFILE, Rig, motor_map
 
@@ -127,6 +128,81 @@ def test_soft_start_hands_over_to_the_effort_commands(rig):
         cmd = motor.last_command
         assert cmd.kp == 0.0 and cmd.kd == 0.0
         assert cmd.torque == pytest.approx(m.direction * 3.0 / m.gear_ratio, abs=LSB)
+
+
+# ---------------------------------------------------------------- PD in the motor
+
+KP_LSB = 500.0 / 4095  # one step of a 12-bit kp
+KD_LSB = 5.0 / 4095
+POS_LSB = 25.0 / 65535  # one step of a 16-bit position over +-12.5 rad
+
+
+def run_command(rig, seconds: float, command: JointCommand) -> None:
+    for _ in range(round(seconds / FAST.control_period)):
+        rig.t += FAST.control_period
+        rig.hw.set_command(rig.t, command)
+        rig.hw.cycle(rig.t)
+
+
+def test_pd_target_reaches_each_motor_with_the_profile_gains_at_the_motor_side(rig):
+    rig.active()
+    target = PROFILE.default_positions + 0.05
+    run_command(rig, FAST.soft_start + 0.02, JointCommand(position=target, velocity=ZEROS))
+    assert rig.hw.mode is Mode.RUNNING
+    for i, (m, motor) in enumerate(zip(CONFIG.motors, rig.motors, strict=True)):
+        cmd = motor.last_command
+        # A joint stiffness k through ratio G is k / G^2 at the rotor.
+        assert cmd.kp == pytest.approx(PROFILE.kp[i] / m.gear_ratio**2, abs=KP_LSB)
+        assert cmd.kd == pytest.approx(PROFILE.kd[i] / m.gear_ratio**2, abs=KD_LSB)
+        assert cmd.position == pytest.approx(m.motor_position(target[i]), abs=2 * POS_LSB)
+        assert cmd.torque == pytest.approx(0.0, abs=LSB)
+
+
+def test_pd_target_beyond_the_joint_range_is_clamped_before_encoding(rig):
+    rig.active()
+    target = PROFILE.default_positions.copy()
+    k = joint("LF_HAA")
+    target[k] = PROFILE.upper_limits[k] + 0.5
+    run_command(rig, FAST.soft_start + 0.02, JointCommand(position=target, velocity=ZEROS))
+    m = CONFIG.motors[k]
+    # Pulled in further if the torque limit needs it, never beyond the range.
+    assert m.direction * rig.motor("LF_HAA").last_command.position <= (
+        m.direction * m.motor_position(PROFILE.upper_limits[k]) + 2 * POS_LSB
+    )
+
+
+def test_pd_target_is_pulled_toward_the_measured_pose_to_respect_the_torque_limit(rig):
+    rig.active()
+    run_command(rig, FAST.soft_start + 0.02, JointCommand(position=PROFILE.default_positions))
+    # Knee at -1.5 rad asked to go to its stop at -2.7: kp 30 x 1.2 rad = 36 N m > 35.5.
+    k = joint("LF_KFE")
+    target = PROFILE.default_positions.copy()
+    target[k] = PROFILE.lower_limits[k]
+    rig.hw.set_command(rig.t, JointCommand(position=target))
+    rig.hw.cycle(rig.t)
+    m, cmd, q = CONFIG.motors[k], rig.motor("LF_KFE").last_command, rig.hw.reading().positions[k]
+    target_joint = m.direction * cmd.position / m.gear_ratio + m.zero_offset
+    limit = min(m.torque_limit, PROFILE.effort_limits[k])
+    assert target_joint > PROFILE.lower_limits[k]
+    assert abs(PROFILE.kp[k] * (target_joint - q)) <= limit + 0.5
+
+
+def test_velocity_only_command_is_damping_with_the_profile_damping_gain(rig):
+    rig.active()
+    run_command(rig, FAST.soft_start + 0.02, JointCommand(velocity=ZEROS))
+    for m, motor in zip(CONFIG.motors, rig.motors, strict=True):
+        assert motor.last_command.kp == 0.0
+        assert motor.last_command.kd == pytest.approx(
+            PROFILE.damping_kd / m.gear_ratio**2, abs=KD_LSB
+        )
+
+
+def test_non_finite_pd_target_is_dropped_and_named(rig):
+    rig.active()
+    target = PROFILE.default_positions.copy()
+    target[joint("RF_HFE")] = np.inf
+    assert not rig.hw.set_command(0.0, JointCommand(position=target))
+    assert rig.lines("position command dropped: RF_HFE=inf is not finite")
 
 
 def test_measured_state_comes_back_in_joint_space(rig):

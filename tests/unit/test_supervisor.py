@@ -641,3 +641,29 @@ def test_torques_are_always_finite_and_within_effort_limits_under_fuzz() -> None
         assert np.isfinite(tau).all()
         assert np.all(np.abs(tau) <= EFFORT)
     assert seen == set(Mode)
+
+
+# ---------------------------------------------------------------------- PD in the motor
+
+
+@pytest.mark.parametrize("mode", list(Mode))
+def test_joint_command_for_motor_side_pd_gives_the_host_pd_torque_in_every_mode(
+    mode: Mode,
+) -> None:
+    rig = rig_in(mode)
+    q = DEFAULT + np.linspace(-0.2, 0.2, N)
+    qd = np.linspace(-1.0, 1.0, N)
+    rig.state(q, qd)
+    host = rig.torques()
+    command = rig.sup.compute_joint_command(rig.t)
+    np.testing.assert_allclose(command.torques(PROFILE, q, qd), host, atol=1e-9)
+
+
+def test_joint_command_in_damping_is_velocity_only_and_nothing_once_the_state_is_stale() -> None:
+    rig = rig_in(Mode.DAMPING)
+    command = rig.sup.compute_joint_command(rig.t)
+    assert command.position is None and command.velocity is not None
+    rig.t += 10 * STATE_PERIOD  # no joint state since
+    command = rig.sup.compute_joint_command(rig.t)
+    assert command.position is None and command.velocity is None
+    np.testing.assert_array_equal(command.effort, ZEROS)

@@ -36,10 +36,17 @@ class CommandRanges:
     """Yaw rate command range [rad/s]."""
     resample_period_s: float = 5.0
     """A new command is drawn this often within an episode [s]."""
+    still_fraction: float = 0.1
+    """Share of drawn commands that are exactly zero. Uniform draws almost never ask the
+    robot to stand still, and the falls of the first shipped policy came at stops."""
 
     def __post_init__(self) -> None:
         for name in ("vx", "vy", "yaw_rate"):
             _check_interval(f"commands.{name}", getattr(self, name))
+        if not 0.0 <= self.still_fraction <= 1.0:
+            raise ValueError(
+                f"commands.still_fraction must be in [0, 1], got {self.still_fraction}"
+            )
         if not self.resample_period_s > 0.0:
             raise ValueError(
                 f"commands.resample_period_s must be > 0, got {self.resample_period_s}"

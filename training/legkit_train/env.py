@@ -265,6 +265,8 @@ class QuadrupedWalkEnv(gym.Env[np.ndarray, np.ndarray]):
                 self.world.push_base(np.array([dv[0], dv[1], 0.0]))
 
     def _sample_command(self) -> np.ndarray:
+        if self.np_random.uniform() < self.config.commands.still_fraction:
+            return np.zeros(3)
         return np.array(
             [self.np_random.uniform(low, high) for low, high in self.curriculum.ranges()]
         )

@@ -183,8 +183,12 @@ def evaluate_ros(
     out: Path | None = None,
     real_time_factor: float = 1.0,
     command_scale: float = 1.0,
+    rehearsal: bool = False,
 ) -> tuple[Score, Path]:
     """Score `policy_path` through the ROS 2 graph: one `legkit-sim` run of every episode.
+
+    With `rehearsal` the robot is driven through the hardware bridge and emulated CAN
+    motors (`legkit-sim --rehearsal`) instead of the sim bridge.
 
     Returns the score and the run folder (summary, plot, raw recording). A
     `real_time_factor` below 1 runs the simulation slower than real time, for machines
@@ -221,6 +225,8 @@ def evaluate_ros(
     ]
     if processes:
         cmd.append("--processes")
+    if rehearsal:
+        cmd.append("--rehearsal")
     # Profile times in sim time, so the scored window below is the one commanded.
     cmd += ["--param", "command_source.from_clock_zero:=true"]
     for name, values in profile_params.items():
@@ -282,6 +288,12 @@ def main(argv: list[str] | None = None) -> int:
         default=1.0,
         help="fraction of the trained command ranges to ask for (default 1: all of them)",
     )
+    p.add_argument(
+        "--rehearsal",
+        action="store_true",
+        help="also run the ROS graph on the real-driver path: hardware bridge, MIT frames on "
+        "virtual CAN, emulated motors (implies --ros; slow: use --real-time-factor 0.25)",
+    )
     p.add_argument("--json", type=Path, help="also write the scores to this JSON file")
     args = p.parse_args(argv)
     try:
@@ -303,6 +315,16 @@ def main(argv: list[str] | None = None) -> int:
                 command_scale=args.command_scale,
             )
             rows["ROS graph, nominal"] = ros_score
+        if args.rehearsal:
+            rows["ROS graph on emulated CAN motors"], rehearsal_dir = evaluate_ros(
+                args.policy,
+                args.ros_episodes or args.episodes,
+                args.episode_s,
+                real_time_factor=args.real_time_factor,
+                command_scale=args.command_scale,
+                rehearsal=True,
+            )
+            print(f"rehearsal run folder: {rehearsal_dir}", file=sys.stderr)
     except (OSError, ValueError, RuntimeError) as err:
         print(f"evaluate: {err}", file=sys.stderr)
         return 1

@@ -31,6 +31,7 @@ setup(
             "hardware_bridge = legkit_ros.hardware_bridge:main",
             "legkit-rehearsal = legkit_ros.rehearsal:main",
             "legkit-sim = legkit_ros.bringup:main",
+            "legkit-soak = legkit_ros.soak:main",
             "teleop_node = legkit_ros.teleop_node:main",
             "joystick_reader = legkit_ros.joystick_reader:main",
             "keyboard_teleop = legkit_ros.keyboard_teleop:main",

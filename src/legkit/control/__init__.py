@@ -1,6 +1,6 @@
 """Joint control: the PID law and the safety supervisor that decides when it may act."""
 
 from legkit.control.pid import JointPid
-from legkit.control.supervisor import Mode, SafetySupervisor, SupervisorConfig
+from legkit.control.supervisor import JointCommand, Mode, SafetySupervisor, SupervisorConfig
 
-__all__ = ["JointPid", "Mode", "SafetySupervisor", "SupervisorConfig"]
+__all__ = ["JointCommand", "JointPid", "Mode", "SafetySupervisor", "SupervisorConfig"]

@@ -5,7 +5,7 @@ Modes::
     IDLE --(first valid joint state, or request_start)--> STANDUP --(ramp done and
     fresh target)--> ACTIVE
 
-    IDLE / STANDUP / ACTIVE --(non-finite input, external fault)--> DAMPING
+    IDLE / STANDUP / ACTIVE --(non-finite input, external fault, clock jumped back)--> DAMPING
     STANDUP / ACTIVE --(stale joint state; stale targets in ACTIVE)--> DAMPING
     IDLE / STANDUP / ACTIVE --(request_damping: the operator's "sit")--> DAMPING
     DAMPING --(request_start)--> STANDUP
@@ -44,6 +44,39 @@ _TIME_EPS = 1e-6
 def _fmt(value: float) -> str:
     """Angle for a log line: centiradians, or 3 significant digits when absurdly large."""
     return f"{value:.2f}" if abs(value) < 1e6 else f"{value:.3g}"
+
+
+@dataclass(frozen=True)
+class JointCommand:
+    """A joint-level command for motor drivers that close the PD loop themselves.
+
+    Which arrays are present says which law the driver runs, with the robot profile's
+    gains (the profile is the one source of gains, on the host and in the driver)::
+
+        position given:        tau = kp (position - q) + kd (velocity - qd) + effort
+        only velocity given:   tau = damping_kd (velocity - qd) + effort
+        neither:               tau = effort
+
+    Arrays are in profile order.
+    """
+
+    position: np.ndarray | None = None
+    """PD target [rad]."""
+    velocity: np.ndarray | None = None
+    """Velocity target [rad/s]."""
+    effort: np.ndarray | None = None
+    """Feed-forward torque [N m]; None = 0."""
+
+    def torques(self, profile: RobotProfile, q: np.ndarray, qd: np.ndarray) -> np.ndarray:
+        """What a driver running this command outputs at joint state (q, qd), clamped to
+        the profile's effort limits (a simulator's stand-in for the motor firmware)."""
+        tau = np.zeros(len(q)) if self.effort is None else np.array(self.effort, dtype=float)
+        if self.position is not None:
+            v = 0.0 if self.velocity is None else self.velocity
+            tau += profile.kp * (self.position - q) + profile.kd * (v - qd)
+        elif self.velocity is not None:
+            tau += profile.damping_kd * (self.velocity - qd)
+        return np.clip(tau, -profile.effort_limits, profile.effort_limits)
 
 
 class Mode(str, enum.Enum):
@@ -228,6 +261,19 @@ class SafetySupervisor:
         """Report a fault found elsewhere (e.g. a NaN observation in the policy node)."""
         self._to_damping(now, f"external fault: {reason}")
 
+    def clock_jumped_back(self, now: float, jump: float, seen_on: str = "clock") -> None:
+        """The caller's clock went back by `jump` [s] (a simulator reset or restart, a
+        replayed log, a stepped system clock), as `seen_on` says.
+
+        Every input time recorded so far lies in the future of the new `now`, so a watchdog
+        would read those inputs as fresh for as long as the jump. They are forgotten, and
+        IDLE / STANDUP / ACTIVE go to DAMPING: zero torque until the next joint state,
+        damping from then on; `request_start` stands the robot up on the new time line.
+        """
+        self._state_time = None
+        self._target_time = None
+        self._to_damping(now, f"clock jumped back by {jump:.3f} s (seen on {seen_on})")
+
     # ------------------------------------------------------------------ commands
 
     def request_start(self, now: float) -> bool:
@@ -329,6 +375,32 @@ class SafetySupervisor:
             self._to_damping(now, "non-finite PD torque")
             return self._damping_torques()
         return tau
+
+    def compute_joint_command(self, now: float) -> JointCommand:
+        """The same decision as :meth:`compute_torques`, for joints whose motor drivers run
+        the PD law themselves (MIT mode) with the profile's gains: a PD target in STANDUP
+        and ACTIVE, pure damping in DAMPING (nothing once the velocity is stale), nothing
+        in IDLE and ESTOP. Runs :meth:`check_timeouts` first.
+
+        The driver's loop is far faster than a host's, so the joint-level PD no longer
+        waits on a bus round trip and a DDS hop every period.
+        """
+        self.check_timeouts(now)
+        mode = self._mode
+        zeros = np.zeros(self._n)
+        if mode is Mode.STANDUP:
+            target = self._standup_target(now)
+            if self._mode is Mode.ACTIVE:
+                target = self._target
+        elif mode is Mode.ACTIVE:
+            target = self._target
+        elif mode is Mode.DAMPING and self._state_time is not None:
+            if now - self._state_time > self._config.state_timeout + _TIME_EPS:
+                return JointCommand(effort=zeros)
+            return JointCommand(velocity=zeros, effort=zeros)
+        else:
+            return JointCommand(effort=zeros)
+        return JointCommand(position=target.copy(), velocity=zeros, effort=zeros)
 
     # ------------------------------------------------------------------ internals
 

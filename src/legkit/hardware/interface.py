@@ -20,9 +20,14 @@ Safety, while active:
 
 * watchdog: no effort command for `effort_timeout` -> DAMPING (motor-side damping only)
   for `watchdog_damping`, then ZERO_TORQUE; fresh commands resume through a soft start.
-* limits: effort commands are clamped to each joint's torque limit (hardware config and
-  robot profile) before encoding; hold targets to the joint range; a measured position
-  beyond the range (+ `position_margin`) or speed beyond the joint's limit is a fault.
+* commands: an effort per joint, or (`set_command`) a PD target that the motors' own
+  firmware tracks with the profile's gains (MIT mode: p*, v*, kp, kd, t_ff), or pure
+  damping. Motor-side PD is what lets a stiff joint loop survive the host's latency.
+* limits: efforts are clamped to each joint's torque limit (hardware config and robot
+  profile) before encoding, PD and hold targets to the joint range; for motor-side PD,
+  the target is pulled toward the measured position so the torque it asks for at the
+  latest measurement stays within the limit. A measured position beyond the range
+  (+ `position_margin`) or speed beyond the joint's limit is a fault.
 * faults (a motor not replying, a firmware error code, over-temperature, a bus error, the
   checks above) -> FAULT: every motor damps for `exit_damping`, then leaves motor mode;
   one log line names the joint and the value. Latched until cleanup.
@@ -42,6 +47,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from legkit.control.supervisor import JointCommand
 from legkit.hardware.config import HardwareConfig
 from legkit.hardware.mit_protocol import ZERO_TORQUE, MitCommand, MitReply
 from legkit.hardware.motor_bus import BusOpener, FaultKind, MotorBus, MotorFault
@@ -159,10 +165,8 @@ class HardwareInterface:
         self._torque_limit = np.minimum(
             [m.torque_limit for m in self._motors], profile.effort_limits
         )
-        ratio2 = self._ratio**2
         # Motor-side gains: a joint stiffness k through ratio G is k / G^2 at the motor.
-        self._kp_hold = (profile.kp / ratio2).tolist()
-        self._kd_hold = (profile.kd / ratio2).tolist()
+        ratio2 = self._ratio**2
         self._damping = [MitCommand(kd=kd) for kd in (profile.damping_kd / ratio2).tolist()]
 
         self._bus: MotorBus | None = None
@@ -178,9 +182,14 @@ class HardwareInterface:
         self._replied = 0
         self._max_temperature: float | None = None
 
-        self._effort_motor = [0.0] * n  # latest effort command, motor side [N m]
+        # Latest command, joint side: PD target, velocity target, gains, feed-forward.
+        self._cmd_p = np.zeros(n)
+        self._cmd_v = np.zeros(n)
+        self._cmd_kp = np.zeros(n)
+        self._cmd_kd = np.zeros(n)
+        self._cmd_t = np.zeros(n)
         self._last_effort = -math.inf
-        self._hold = [0.0] * n  # soft-start hold pose, motor side [rad]
+        self._hold_joint = np.zeros(n)  # soft-start hold pose [rad]
         self._soft_start_at = 0.0
         self._damping_since = 0.0
         self._refusal_logged = False
@@ -273,7 +282,8 @@ class HardwareInterface:
                 "activate failed, motors back out of motor mode: " + "; ".join(problems)
             )
         self._update(replies)
-        self._effort_motor = [0.0] * self._n
+        for arr in (self._cmd_p, self._cmd_v, self._cmd_kp, self._cmd_kd, self._cmd_t):
+            arr[:] = 0.0  # until the first command: hold the measured pose
         self._last_effort = now
         self._refusal_logged = self._non_finite_logged = False
         self._start_soft_start(now)
@@ -329,29 +339,50 @@ class HardwareInterface:
     # ------------------------------------------------------------------ commands
 
     def set_effort(self, now: float, effort: np.ndarray) -> bool:
-        """Joint torques [N m] to apply from now on; False (refused) unless active.
+        """Joint torques [N m] to apply from now on; see `set_command`."""
+        return self.set_command(now, JointCommand(effort=effort))
 
-        Clamped to each joint's torque limit; a non-finite command is dropped whole (the
-        watchdog then sees no command). After a watchdog stop, a command resumes the
-        motors through a soft start from the measured pose.
+    def set_command(self, now: float, command: JointCommand) -> bool:
+        """A joint command to apply from now on; False (refused) unless active.
+
+        Targets are clamped to each joint's range and feed-forward torques to its limit;
+        a command with any non-finite value is dropped whole (the watchdog then sees no
+        command). After a watchdog stop, a command resumes the motors through a soft
+        start from the measured pose.
         """
         if self._mode not in ACTIVE_MODES:
             if not self._refusal_logged:
                 self._refusal_logged = True
                 self._log(f"effort commands refused: {self.not_applying_commands()}")
             return False
-        effort = np.asarray(effort, dtype=float)
-        if not np.isfinite(effort).all():
-            if not self._non_finite_logged:
-                self._non_finite_logged = True
-                j = int(np.argmin(np.isfinite(effort)))
-                self._log(
-                    f"effort command dropped: {self.profile.joint_names[j]}={effort[j]} "
-                    "is not finite"
-                )
-            return False
-        tau = np.clip(effort, -self._torque_limit, self._torque_limit)
-        self._effort_motor = (self._dir * tau / self._ratio).tolist()
+        zeros = np.zeros(self._n)
+        fields = {
+            "position": command.position,
+            "velocity": command.velocity,
+            "effort": command.effort,
+        }
+        arrays = {k: np.asarray(v, dtype=float) for k, v in fields.items() if v is not None}
+        for what, values in arrays.items():
+            if not np.isfinite(values).all():
+                if not self._non_finite_logged:
+                    self._non_finite_logged = True
+                    j = int(np.argmin(np.isfinite(values)))
+                    self._log(
+                        f"{what} command dropped: {self.profile.joint_names[j]}={values[j]} "
+                        "is not finite"
+                    )
+                return False
+        self._cmd_t = np.clip(arrays.get("effort", zeros), -self._torque_limit, self._torque_limit)
+        self._cmd_v = arrays.get("velocity", zeros)
+        if "position" in arrays:
+            self._cmd_p = np.clip(arrays["position"], self._lower, self._upper)
+            self._cmd_kp, self._cmd_kd = self.profile.kp.copy(), self.profile.kd.copy()
+        else:
+            self._cmd_p = zeros
+            self._cmd_kp = zeros
+            self._cmd_kd = (
+                self.profile.damping_kd * np.ones(self._n) if "velocity" in arrays else zeros
+            )
         self._last_effort = now
         if self._mode in (Mode.DAMPING, Mode.ZERO_TORQUE):
             self._log("effort commands resumed: soft start from the measured pose")
@@ -383,25 +414,60 @@ class HardwareInterface:
 
     def _commands(self, now: float) -> list[MitCommand]:
         mode = self._mode
-        if mode is Mode.RUNNING:
-            return [MitCommand(torque=t) for t in self._effort_motor]
         if mode is Mode.SOFT_START:
             progress = (now - self._soft_start_at) / self.settings.soft_start
             if progress >= 1.0:
                 self._mode = Mode.RUNNING
                 self._log("soft start complete: applying effort commands")
-                return [MitCommand(torque=t) for t in self._effort_motor]
-            s = max(progress, 0.0)
-            s = s * s * (3.0 - 2.0 * s)  # smoothstep: no jerk at either end
-            return [
-                MitCommand(position=p, kp=(1.0 - s) * kp, kd=(1.0 - s) * kd, torque=s * t)
-                for p, kp, kd, t in zip(
-                    self._hold, self._kp_hold, self._kd_hold, self._effort_motor, strict=True
-                )
-            ]
+            else:
+                s = max(progress, 0.0)
+                return self._encode(s * s * (3.0 - 2.0 * s))  # smoothstep: no jerk at the ends
+        if self._mode is Mode.RUNNING:
+            return self._encode(1.0)
         if mode is Mode.DAMPING:
             return self._damping
         return [ZERO_TORQUE] * self._n
+
+    def _encode(self, s: float) -> list[MitCommand]:
+        """The latest command blended with holding the soft-start pose (weight 1 - s),
+        torque-limited at the latest measurement, as motor-side MIT commands.
+
+        Two PD laws blend into one: kp = (1-s) kp_h + s kp_c, and the target is the
+        stiffness-weighted mean of the two targets (likewise for damping).
+        """
+        kp_h = (1.0 - s) * self.profile.kp
+        kd_h = (1.0 - s) * self.profile.kd
+        kp = kp_h + s * self._cmd_kp
+        kd = kd_h + s * self._cmd_kd
+        hold = np.clip(self._hold_joint, self._lower, self._upper)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p = np.where(kp > 0.0, (kp_h * hold + s * self._cmd_kp * self._cmd_p) / kp, 0.0)
+            v = np.where(kd > 0.0, s * self._cmd_kd * self._cmd_v / kd, 0.0)
+        t = s * self._cmd_t
+        # What the firmware will produce at the measured state; keep it within the limit
+        # by moving the target (MIT firmware clamps only at the motor's own maximum).
+        damping = kd * (v - self._qd)
+        asked = kp * (p - self._q) + damping + t
+        allowed = np.clip(asked, -self._torque_limit, self._torque_limit)
+        over = asked != allowed
+        if over.any():
+            with np.errstate(invalid="ignore", divide="ignore"):
+                p = np.where(over & (kp > 0.0), self._q + (allowed - damping - t) / kp, p)
+                still = over & (kp == 0.0) & (kd > 0.0)
+                v = np.where(still, self._qd + (allowed - t) / kd, v)
+        d, g = self._dir, self._ratio
+        g2 = g * g
+        return [
+            MitCommand(position=pm, velocity=vm, kp=kpm, kd=kdm, torque=tm)
+            for pm, vm, kpm, kdm, tm in zip(
+                (d * g * (p - self._offset)).tolist(),
+                (d * g * v).tolist(),
+                (kp / g2).tolist(),
+                (kd / g2).tolist(),
+                (d * t / g).tolist(),
+                strict=True,
+            )
+        ]
 
     def _check_watchdog(self, now: float) -> None:
         s = self.settings
@@ -509,8 +575,7 @@ class HardwareInterface:
         return replies
 
     def _start_soft_start(self, now: float) -> None:
-        q_hold = np.clip(self._q, self._lower, self._upper)
-        self._hold = (self._dir * self._ratio * (q_hold - self._offset)).tolist()
+        self._hold_joint = np.clip(self._q, self._lower, self._upper)
         self._soft_start_at = now
         self._mode = Mode.SOFT_START
 

@@ -3,11 +3,19 @@
     legkit-sim --duration 20                 # nodes composed in this process
     legkit-sim --duration 20 --processes     # one process per node, over DDS
     legkit-sim --record                      # also runs/<time>/run.mcap (ros2 bag, Foxglove)
+    legkit-sim --rehearsal --real-time-factor 0.25   # the real-robot driver path, emulated
 
 Runs the sim bridge, controller, observation, policy and command-source nodes with
 the robot's YAML defaults, watches them through their public topics, then prints a
 summary (loop rates, policy latency, command vs achieved velocity, base height,
 falls) and writes a run folder with summary.json, plot.png and robot.gif.
+
+With `--rehearsal` the robot is not the sim bridge but the rehearsal process: the
+lifecycle hardware bridge, exactly as on the robot, talking MIT frames over virtual
+CAN buses to emulated motors whose shafts are the pybullet robot's joints (the
+parameters of `<robot>_hardware.yaml` on top of `<robot>.yaml`). The bringup then does
+what the operator does on the robot: waits for the bridge to be active and calls
+/controller/start.
 """
 
 from __future__ import annotations
@@ -24,7 +32,14 @@ import rclpy
 from legkit import REPO_ROOT
 from legkit.paths import resolve_model
 from legkit.robots import get_profile
-from legkit_ros.processes import NODE_MODULES, CpuMeter, start_in_order, stop_all
+from legkit_ros import topics
+from legkit_ros.processes import (
+    NODE_MODULES,
+    ROBOT_MODULES,
+    CpuMeter,
+    start_in_order,
+    stop_all,
+)
 from legkit_ros.run_monitor import RunMonitor
 from legkit_ros.run_report import format_summary, summarize, write_run_folder
 from legkit_ros.spin import StartupError, freeze_startup_objects, make_executor
@@ -61,7 +76,17 @@ def write_overrides(path: Path, per_node: dict[str, dict[str, object]]) -> Path:
     return path
 
 
-def parse_param(item: str) -> tuple[str | None, str, object]:
+def graph_nodes(rehearsal: bool) -> list[str]:
+    """The graph's node names; the robot's stand-in is the sim bridge or the rehearsal.
+
+    The rehearsal process holds two nodes, `rehearsal` (the simulated robot and its
+    motors) and `hardware_bridge`; both take parameters.
+    """
+    upstream = [name for name in NODE_MODULES if name not in ROBOT_MODULES]
+    return upstream + (["rehearsal", "hardware_bridge"] if rehearsal else ["sim_bridge"])
+
+
+def parse_param(item: str, nodes: list[str]) -> tuple[str | None, str, object]:
     """`[node.]name:=value` -> (node or None for every node, name, YAML-typed value)."""
     import yaml
 
@@ -69,25 +94,33 @@ def parse_param(item: str) -> tuple[str | None, str, object]:
         raise ValueError(f"--param expects [node.]name:=value, got '{item}'")
     key, raw = item.split(":=", 1)
     node, _, name = key.rpartition(".")
-    if node and node not in NODE_MODULES:
-        raise ValueError(f"--param {item}: unknown node '{node}'; nodes: {sorted(NODE_MODULES)}")
+    if node and node not in nodes:
+        raise ValueError(f"--param {item}: unknown node '{node}'; nodes: {sorted(nodes)}")
     return (node or None), name, yaml.safe_load(raw)
 
 
-def ros_args(params: Path, overrides: Path) -> list[str]:
-    return ["--ros-args", "--params-file", str(params), "--params-file", str(overrides)]
+def ros_args(params: list[Path], overrides: Path) -> list[str]:
+    args = ["--ros-args"]
+    for path in [*params, overrides]:
+        args += ["--params-file", str(path)]
+    return args
 
 
-def node_overrides(policy: Path, real_time_factor: float, extra: list[str]) -> dict:
+def node_overrides(
+    policy: Path, real_time_factor: float, extra: list[str], rehearsal: bool = False
+) -> dict:
+    nodes = graph_nodes(rehearsal)
+    robot = "rehearsal" if rehearsal else "sim_bridge"
+    # The robot publishes the clock; everything else runs on it.
     per_node: dict[str, dict[str, object]] = {
-        name: {"use_sim_time": name != "sim_bridge"} for name in NODE_MODULES
+        name: {"use_sim_time": name != robot} for name in nodes
     }
     per_node["policy"]["policy"] = str(policy)
     per_node["observation"]["policy"] = str(policy)
-    per_node["sim_bridge"]["real_time_factor"] = real_time_factor
+    per_node[robot]["real_time_factor"] = real_time_factor
     for item in extra:
-        node, name, value = parse_param(item)
-        for target in [node] if node else NODE_MODULES:
+        node, name, value = parse_param(item, nodes)
+        for target in [node] if node else nodes:
             per_node[target][name] = value
     return per_node
 
@@ -107,6 +140,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="run each node in its own process (default: compose in one)",
     )
     ap.add_argument("--real-time-factor", type=float, default=1.0)
+    ap.add_argument(
+        "--rehearsal",
+        action="store_true",
+        help="drive the simulated robot through the hardware bridge and emulated CAN motors "
+        "(implies --processes; slow machines want --real-time-factor 0.25)",
+    )
     ap.add_argument("--out", type=Path, default=REPO_ROOT / "runs", help="parent of run folders")
     ap.add_argument("--no-gif", action="store_true", help="skip the animated GIF")
     ap.add_argument(
@@ -135,19 +174,33 @@ DEFAULT_POLICY = {"quadruped": "quadruped_walk.onnx"}
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    profile = get_profile(args.robot)
-    policy = resolve_model(args.policy or DEFAULT_POLICY[args.robot])
-    params = config_file(args.robot)
     run_dir = args.out / datetime.now().strftime("%Y%m%d-%H%M%S")
     try:
-        overrides = node_overrides(policy.resolve(), args.real_time_factor, args.param)
-    except ValueError as err:
+        profile = get_profile(args.robot)
+        if args.policy is None and args.robot not in DEFAULT_POLICY:
+            raise ValueError(f"no shipped policy for robot '{args.robot}': pass --policy")
+        params = [config_file(args.robot)]
+        if args.rehearsal:
+            args.processes = True  # the rehearsal's physics thread needs its own process
+            try:
+                params.append(config_file(f"{args.robot}_hardware"))
+            except FileNotFoundError:
+                raise ValueError(
+                    f"no hardware configuration for robot '{args.robot}' "
+                    f"({args.robot}_hardware.yaml): nothing to rehearse"
+                ) from None
+        overrides = node_overrides(Path(), args.real_time_factor, args.param, args.rehearsal)
+    except (ValueError, KeyError, FileNotFoundError) as err:
         print(f"legkit-sim: {err}", file=sys.stderr)
         return 2
+    policy = resolve_model(args.policy or DEFAULT_POLICY[args.robot])
+    for node in ("policy", "observation"):
+        overrides[node]["policy"] = str(policy.resolve())
     rargs = ros_args(params, write_overrides(run_dir / "overrides.yaml", overrides))
     print(
         f"legkit-sim: robot={args.robot} policy={policy} duration={args.duration:.0f} s "
-        f"{'processes' if args.processes else 'composed'} -> {run_dir}",
+        f"{'processes' if args.processes else 'composed'}"
+        f"{', rehearsal on emulated CAN motors' if args.rehearsal else ''} -> {run_dir}",
         flush=True,
     )
 
@@ -238,15 +291,19 @@ def run_processes(profile, rargs, args, run_dir: Path):
         executor.add_node(node)
     procs = {}
     ok = True
+    spin = lambda: executor.spin_once(timeout_sec=0.05)  # noqa: E731
+    robot = "rehearsal" if args.rehearsal else "sim_bridge"
     try:
         try:
             procs = start_in_order(
-                list(NODE_MODULES),
+                [n for n in NODE_MODULES if n not in ROBOT_MODULES] + [robot],
                 logs,
                 rargs,
                 monitor,
-                lambda: executor.spin_once(timeout_sec=0.05),
+                spin,
             )
+            if args.rehearsal:
+                start_like_the_operator(monitor, spin, timeout=_wall_limit(args))
         except RuntimeError as err:
             raise StartupError(str(err)) from err
         cpu = CpuMeter({name: p.proc.pid for name, p in procs.items()})
@@ -276,6 +333,54 @@ def run_processes(profile, rargs, args, run_dir: Path):
             node.destroy_node()
         if rclpy.ok():
             rclpy.shutdown()
+
+
+def start_like_the_operator(node, spin, timeout: float) -> None:
+    """Wait for the hardware bridge to be active, then call /controller/start.
+
+    The robot's start-up procedure: the controller's `auto_start` is off on hardware,
+    so nothing moves until a person has seen the bridge active. Raises RuntimeError
+    naming the step that did not happen within `timeout` wall seconds.
+    """
+    from lifecycle_msgs.srv import GetState
+    from std_srvs.srv import Trigger
+
+    def call(client, request):
+        future = client.call_async(request)
+        end = time.monotonic() + 5.0
+        while not future.done() and time.monotonic() < end:
+            spin()
+        return future.result() if future.done() else None
+
+    end = time.monotonic() + timeout
+    state_client = node.create_client(GetState, "/hardware_bridge/get_state")
+    start_client = node.create_client(Trigger, topics.SRV_START)
+    try:
+        while True:
+            reply = (
+                call(state_client, GetState.Request()) if state_client.service_is_ready() else None
+            )
+            if reply is not None and reply.current_state.label == "active":
+                break
+            if time.monotonic() > end:
+                raise RuntimeError("the hardware bridge did not become active")
+            spin()
+        while True:
+            # The controller refuses while the bridge's inactive-time faults are fresh.
+            reply = (
+                call(start_client, Trigger.Request()) if start_client.service_is_ready() else None
+            )
+            if reply is not None and reply.success:
+                print(f"legkit-sim: hardware bridge active; {reply.message}", flush=True)
+                return
+            if time.monotonic() > end:
+                why = reply.message if reply is not None else "no /controller/start service"
+                raise RuntimeError(f"the controller did not start: {why}")
+            for _ in range(5):
+                spin()
+    finally:
+        node.destroy_client(state_client)
+        node.destroy_client(start_client)
 
 
 if __name__ == "__main__":

@@ -2,9 +2,20 @@
 
 Event-driven: every /joint_states message yields one effort command, stamped with
 the stamp of the state it was computed from (so downstream can measure latency and
-refuse commands built on old states). A watchdog timer at the state rate catches
-silence: stale states or stale targets put the robot in DAMPING within one period,
-and that command goes out even though no new state arrived.
+refuse commands built on old states). With `pd_in_motor` the command is the PD target
+itself (position, velocity and feed-forward, legkit.control.JointCommand) for motors
+that close the loop in their firmware; the modes and their rules are the same.
+A watchdog timer at the state rate catches silence: stale states or stale targets
+put the robot in DAMPING within one period, and that command goes out even though no
+new state arrived.
+
+Time going backwards (a simulator reset or restart: /clock jumps back, or a joint state
+stamped before the previous one) is a fault: every input age measured so far is
+meaningless, so the robot goes to DAMPING before any command is computed on the new
+time line, with one line "clock jumped back by X s".
+
+`drop_fraction` injects loss of /joint_states and /joint_targets messages (tests only,
+legkit_ros.drops).
 
 Modes, transitions and their log lines belong to legkit.control.SafetySupervisor.
 """
@@ -15,6 +26,8 @@ import time
 
 import numpy as np
 from diagnostic_msgs.msg import DiagnosticStatus
+from rclpy.clock import JumpThreshold, TimeJump
+from rclpy.duration import Duration
 from rclpy.node import Node
 from sensor_msgs.msg import JointState
 from std_msgs.msg import Bool, String
@@ -25,6 +38,7 @@ from legkit.robots import get_profile
 from legkit.robots.joint_map import JointMap, JointNameError
 from legkit.timing import LatencyMonitor, RateMonitor
 from legkit_ros import ros_io, topics
+from legkit_ros.drops import MessageDrops
 from legkit_ros.latest import take_pending
 from legkit_ros.ros_io import ERROR, OK, WARN, DiagnosticsPublisher
 from legkit_ros.spin import run_node
@@ -39,6 +53,10 @@ class ControllerNode(Node):
         state_rate = self.declare_parameter("state_rate_hz", self.profile.physics_rate_hz).value
         target_rate = self.declare_parameter("target_rate_hz", self.profile.control_rate_hz).value
         auto_start = self.declare_parameter("auto_start", True).value
+        # On motors that run the PD law in their firmware (MIT mode), send them the PD
+        # target instead of a torque: a host PD loop across DDS and a CAN bus adds a
+        # period of delay, which the stiff, light legs do not survive.
+        self.pd_in_motor = bool(self.declare_parameter("pd_in_motor", False).value)
         self.state_period = 1.0 / state_rate
 
         self.supervisor = SafetySupervisor(
@@ -61,11 +79,15 @@ class ControllerNode(Node):
             JointState, topics.EFFORT_COMMANDS, topics.CONTROL_QOS
         )
         self.state_pub = self.create_publisher(String, topics.CONTROLLER_STATE, topics.LATCHED_QOS)
+        # Received states and targets, after the (test-only) drop injection.
+        self.drops = MessageDrops(self)
+        self.receive_state = self.drops.wrap(topics.JOINT_STATES, self.on_joint_state)
+        self.receive_target = self.drops.wrap(topics.JOINT_TARGETS, self.on_target)
         self.state_sub = self.create_subscription(
-            JointState, topics.JOINT_STATES, self.on_joint_state, topics.CONTROL_QOS
+            JointState, topics.JOINT_STATES, self.receive_state, topics.CONTROL_QOS
         )
         self.target_sub = self.create_subscription(
-            JointState, topics.JOINT_TARGETS, self.on_target, topics.CONTROL_QOS
+            JointState, topics.JOINT_TARGETS, self.receive_target, topics.CONTROL_QOS
         )
         self.create_subscription(Bool, topics.ESTOP, self.on_estop_topic, topics.EVENT_QOS)
         self.create_subscription(
@@ -78,6 +100,13 @@ class ControllerNode(Node):
         # ROS clock: in simulation the watchdog runs on sim time, so a slow machine
         # (sim slower than real time) does not look like a sensor failure.
         self.create_timer(self.state_period, self.watchdog)
+        # Any step back of the ROS clock (in simulation: /clock) is a fault.
+        self.clock_jump = self.get_clock().create_jump_callback(
+            JumpThreshold(
+                min_forward=None, min_backward=Duration(nanoseconds=-1), on_clock_change=False
+            ),
+            post_callback=self.on_clock_jump,
+        )
 
         self.loop = RateMonitor(self.state_period)
         self.compute_time = LatencyMonitor()
@@ -103,6 +132,10 @@ class ControllerNode(Node):
         # In simulation /clock and /joint_states are separate topics: the clock seen here
         # may lag the state just received by a tick. A state is never older than its stamp.
         now = max(self.now(), ros_io.stamp_to_sec(msg.header.stamp))
+        if self.last_state_stamp is not None:
+            back = ros_io.stamp_key(self.last_state_stamp) - ros_io.stamp_key(msg.header.stamp)
+            if back > 0:  # the robot's time line restarted before /clock said so
+                self.supervisor.clock_jumped_back(now, back * 1e-9, "/joint_states stamps")
         self.supervisor.on_joint_state(
             now, self.as_array(msg.position)[perm], self.as_array(msg.velocity)[perm]
         )
@@ -119,6 +152,12 @@ class ControllerNode(Node):
             return
         self.supervisor.on_target(self.now(), target)
         self.after_event()
+
+    def on_clock_jump(self, jump: TimeJump) -> None:
+        if jump.delta.nanoseconds < 0:
+            back = -jump.delta.nanoseconds * 1e-9
+            self.supervisor.clock_jumped_back(self.now(), back, "/clock")
+            self.after_event()
 
     def on_estop_topic(self, msg: Bool) -> None:
         if msg.data:
@@ -163,8 +202,8 @@ class ControllerNode(Node):
         # a pass before the state published with it. Handle whatever has already been
         # delivered first: stale must mean "nothing arrived", not "not dispatched yet".
         for sub, handler in (
-            (self.state_sub, self.on_joint_state),
-            (self.target_sub, self.on_target),
+            (self.state_sub, self.receive_state),
+            (self.target_sub, self.receive_target),
         ):
             pending = take_pending(sub)
             if pending is not None:
@@ -182,10 +221,15 @@ class ControllerNode(Node):
     def publish_effort(self, now: float, stamp) -> None:
         dt = self.state_period if self.last_compute is None else max(now - self.last_compute, 1e-4)
         self.last_compute = now
-        torques = self.supervisor.compute_torques(now, dt)
-        self.effort_pub.publish(
-            ros_io.joint_state_msg(self.profile.joint_names, stamp, effort=torques)
-        )
+        if self.pd_in_motor:
+            cmd = self.supervisor.compute_joint_command(now)
+            msg = ros_io.joint_state_msg(
+                self.profile.joint_names, stamp, cmd.position, cmd.velocity, cmd.effort
+            )
+        else:
+            torques = self.supervisor.compute_torques(now, dt)
+            msg = ros_io.joint_state_msg(self.profile.joint_names, stamp, effort=torques)
+        self.effort_pub.publish(msg)
         if self.supervisor.mode is not self.mode:
             self.publish_mode()
 
@@ -212,6 +256,7 @@ class ControllerNode(Node):
     def diagnostics(self):
         values = {"mode": self.supervisor.mode.value, **self.loop.summary()}
         values.update(self.compute_time.summary("compute"))
+        values.update(self.drops.summary())
         mode = self.supervisor.mode
         level = OK if mode in (Mode.ACTIVE, Mode.STANDUP) else ERROR if mode is Mode.ESTOP else WARN
         return level, f"{mode.value}: {self.supervisor.last_transition_reason}", values

@@ -173,14 +173,14 @@ class HardwareBridge(LifecycleNode):
         if self.hw is None:
             return
         try:
-            effort = self.joint_map.to_profile_order(msg.name, msg.effort)
+            command = ros_io.joint_command(self.joint_map, msg)
         except JointNameError as err:
             key = tuple(msg.name)
             if key not in self.rejected:
                 self.rejected.add(key)
                 self.get_logger().error(f"effort command rejected, not applied: {err}")
             return
-        if self.hw.set_effort(self.now(), effort):
+        if self.hw.set_command(self.now(), command):
             sent = self.published_at.get(ros_io.stamp_key(msg.header.stamp))
             if sent is not None:
                 self.latency.add(time.perf_counter() - sent)

@@ -10,6 +10,8 @@ realtime buffer. With depth 1 the middleware holds only that newest sample.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rclpy.callback_groups import CallbackGroup
 from rclpy.node import Node
 from rclpy.qos import QoSProfile
@@ -43,17 +45,29 @@ def take_pending(subscription):
 
 
 class LatestMessage:
-    """The newest message on a topic, taken on demand."""
+    """The newest message on a topic, taken on demand.
 
-    def __init__(self, node: Node, msg_type, topic: str, qos: QoSProfile) -> None:
+    `keep` (fault injection, legkit_ros.drops) is asked once per message taken; a message
+    it refuses is lost, and `take` goes on returning the previous one.
+    """
+
+    def __init__(
+        self,
+        node: Node,
+        msg_type,
+        topic: str,
+        qos: QoSProfile,
+        keep: Callable[[], bool] | None = None,
+    ) -> None:
         self._sub = node.create_subscription(
             msg_type, topic, lambda _msg: None, qos, callback_group=_NeverDispatched()
         )
+        self._keep = keep
         self.latest = None
 
     def take(self):
         """The newest message received so far (None before the first), refreshed from DDS."""
         newest = take_pending(self._sub)
-        if newest is not None:
+        if newest is not None and (self._keep is None or self._keep()):
             self.latest = newest
         return self.latest

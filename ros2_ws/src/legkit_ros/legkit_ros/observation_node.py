@@ -4,7 +4,9 @@ The layout comes from the policy's contract and the vector from the same core
 ObservationBuilder training uses, so the policy sees on the robot exactly what it
 saw in training. Inputs: /joint_states, /imu/data, /cmd_vel, and the policy's last
 raw action on /policy/action. A non-finite observation is not published; a fault
-is raised instead and the controller goes to DAMPING.
+is raised instead and the controller goes to DAMPING. `drop_fraction` injects message
+loss on its inputs (tests only, legkit_ros.drops): a lost sample leaves the previous one
+in use.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from legkit.robots import get_profile
 from legkit.robots.joint_map import JointMap, JointNameError
 from legkit.timing import RateMonitor
 from legkit_ros import topics
+from legkit_ros.drops import MessageDrops
 from legkit_ros.faults import FaultReporter
 from legkit_ros.latest import LatestMessage
 from legkit_ros.ros_io import OK, WARN, DiagnosticsPublisher
@@ -64,12 +67,24 @@ class ObservationNode(Node):
             Float32MultiArray, topics.OBSERVATION, topics.CONTROL_QOS
         )
         self.faults = FaultReporter(self)
+        self.drops = MessageDrops(self)
         # Sampled at the observation tick, not dispatched at 250 Hz.
-        self.joint_states = LatestMessage(self, JointState, topics.JOINT_STATES, topics.CONTROL_QOS)
-        self.imu_data = LatestMessage(self, Imu, topics.IMU, topics.CONTROL_QOS)
+        self.joint_states = LatestMessage(
+            self,
+            JointState,
+            topics.JOINT_STATES,
+            topics.CONTROL_QOS,
+            keep=self.drops.keeper(topics.JOINT_STATES),
+        )
+        self.imu_data = LatestMessage(
+            self, Imu, topics.IMU, topics.CONTROL_QOS, keep=self.drops.keeper(topics.IMU)
+        )
         self.create_subscription(Twist, topics.CMD_VEL, self.on_cmd_vel, topics.EVENT_QOS)
         self.create_subscription(
-            Float32MultiArray, topics.ACTION, self.on_action, topics.CONTROL_QOS
+            Float32MultiArray,
+            topics.ACTION,
+            self.drops.wrap(topics.ACTION, self.on_action),
+            topics.CONTROL_QOS,
         )
         self.create_timer(self.period, self.tick)
         self.loop = RateMonitor(self.period)
@@ -148,6 +163,7 @@ class ObservationNode(Node):
 
     def diagnostics(self):
         values = {"published": float(self.published), **self.loop.summary()}
+        values.update(self.drops.summary())
         if self.joint_pos is None or self.imu is None:
             return WARN, "waiting for /joint_states and /imu/data", values
         return OK, "publishing", values

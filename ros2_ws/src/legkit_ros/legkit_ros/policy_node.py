@@ -3,7 +3,8 @@
 Refuses to start if the policy file is missing, not ONNX, has the wrong input or
 output size, or its contract disagrees with the robot profile or the configured
 control period. A non-finite action is never published: it raises a fault, and
-the controller goes to DAMPING.
+the controller goes to DAMPING. `drop_fraction` injects loss of observations (tests
+only, legkit_ros.drops).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from legkit.policy import OnnxPolicy, PolicyLoadError
 from legkit.robots import get_profile
 from legkit.timing import LatencyMonitor
 from legkit_ros import ros_io, topics
+from legkit_ros.drops import MessageDrops
 from legkit_ros.faults import FaultReporter
 from legkit_ros.ros_io import OK, WARN, DiagnosticsPublisher
 from legkit_ros.spin import StartupError, run_node
@@ -46,8 +48,12 @@ class PolicyNode(Node):
         self.target_pub = self.create_publisher(
             JointState, topics.JOINT_TARGETS, topics.CONTROL_QOS
         )
+        self.drops = MessageDrops(self)
         self.create_subscription(
-            Float32MultiArray, topics.OBSERVATION, self.on_observation, topics.CONTROL_QOS
+            Float32MultiArray,
+            topics.OBSERVATION,
+            self.drops.wrap(topics.OBSERVATION, self.on_observation),
+            topics.CONTROL_QOS,
         )
         self.faults = FaultReporter(self)
         self.inference = LatencyMonitor()
@@ -86,6 +92,7 @@ class PolicyNode(Node):
 
     def diagnostics(self):
         values = {"inferences": float(self.inferences), **self.inference.summary("inference")}
+        values.update(self.drops.summary())
         if self.inferences == 0:
             return WARN, "waiting for observations", values
         return OK, "running", values

@@ -26,13 +26,21 @@ NODE_MODULES = {
 }
 """Node name -> module run with `python -m`."""
 
-START_ORDER = ("policy", "observation", "command_source", "controller", "sim_bridge")
+ROBOT_MODULES = {
+    "sim_bridge": "legkit_ros.sim_bridge",
+    "rehearsal": "legkit_ros.rehearsal",
+}
+"""The processes that can play the robot: the pybullet sim bridge, or the rehearsal
+(hardware bridge + emulated CAN motors + pybullet, one process)."""
 
-NICE = {"controller": -10, "sim_bridge": -10}
+START_ORDER = ("policy", "observation", "command_source", "controller", "sim_bridge", "rehearsal")
+
+NICE = {"controller": -10, "sim_bridge": -10, "rehearsal": -10}
 """Scheduling priority of the hard-timed loops. With more runnable processes than
 cores, the fair scheduler can leave a control loop waiting tens of milliseconds;
 a higher priority lets the PD loop and the robot run first (a robot would use
-real-time priorities for the same reason)."""
+real-time priorities for the same reason). Applied only where the user may raise
+priorities (root or CAP_SYS_NICE); elsewhere the processes keep the default."""
 
 
 class NodeProcess:
@@ -48,12 +56,18 @@ class NodeProcess:
         self.log_path = log_dir / f"{name}.log"
         env = dict(os.environ, PYTHONUNBUFFERED="1", RCUTILS_COLORIZED_OUTPUT="0")
         self._log = open(self.log_path, "w")
+        module = module or NODE_MODULES.get(name) or ROBOT_MODULES[name]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", module or NODE_MODULES[name], *ros_args],
+            [sys.executable, "-m", module, *ros_args],
             stdout=self._log,
             stderr=subprocess.STDOUT,
             env=env,
         )
+        if name in NICE:
+            try:
+                os.setpriority(os.PRIO_PROCESS, self.proc.pid, NICE[name])
+            except PermissionError:
+                pass
 
     @property
     def returncode(self) -> int | None:

@@ -17,7 +17,14 @@ inside one process only:
   `can_interface: virtual` and `use_sim_time: true`.
 
 With `auto_activate` it configures and activates the bridge once the bridge has seen
-the clock and the IMU. On Ctrl-C the bridge damps and takes every motor out of motor
+the clock and the IMU. Setting the `inject_fault` parameter at run time breaks one
+emulated motor, for fault drills::
+
+    ros2 param set /rehearsal inject_fault RH_KFE:no_reply          # CAN timeout
+    ros2 param set /rehearsal inject_fault RH_KFE:error_code:3      # firmware fault code
+    ros2 param set /rehearsal inject_fault RH_KFE:temperature:95    # over-temperature [C]
+    ros2 param set /rehearsal inject_fault RH_KFE:reply_delay:0.01  # late replies [s]
+ On Ctrl-C the bridge damps and takes every motor out of motor
 mode first; the last log line says how many emulated motors are still in motor mode.
 """
 
@@ -30,6 +37,7 @@ import time
 import rclpy
 from builtin_interfaces.msg import Time
 from nav_msgs.msg import Odometry
+from rcl_interfaces.msg import SetParametersResult
 from rclpy.executors import ExternalShutdownException
 from rclpy.lifecycle import TransitionCallbackReturn
 from rclpy.node import Node
@@ -67,6 +75,7 @@ class RehearsalRobot(Node):
         reply_length = self.declare_parameter("reply_length", 8).value
         self.lockstep_wait = self.declare_parameter("lockstep_wait", 0.1).value
         self.auto_activate = self.declare_parameter("auto_activate", True).value
+        self.declare_parameter("inject_fault", "")
 
         config = load_hardware_config(path, self.profile)
         self.world = PybulletWorld(
@@ -87,6 +96,8 @@ class RehearsalRobot(Node):
         self.clock_pub = self.create_publisher(ClockMsg, "/clock", topics.CONTROL_QOS)
         self.imu_pub = self.create_publisher(Imu, topics.IMU, topics.CONTROL_QOS)
         self.odom_pub = self.create_publisher(Odometry, topics.ODOM, topics.CONTROL_QOS)
+        self.joint_names = list(self.profile.joint_names)
+        self.add_on_set_parameters_callback(self.on_set_parameters)
         self.loop = RealTimeLoop(self.step, self.world.dt, self.real_time_factor)
         self.get_logger().info(
             f"rehearsing '{self.profile.name}' with {len(config.motors)} emulated motors on "
@@ -118,6 +129,18 @@ class RehearsalRobot(Node):
         except Exception:  # the context went down between the check and the publish
             pass
 
+    def on_set_parameters(self, params: list[Parameter]) -> SetParametersResult:
+        for param in params:
+            if param.name == "inject_fault" and param.value:
+                try:
+                    line = inject_fault(
+                        emulated_motors(self.emulators), self.joint_names, str(param.value)
+                    )
+                except ValueError as err:
+                    return SetParametersResult(successful=False, reason=str(err))
+                self.get_logger().warning(f"fault drill: {line}")
+        return SetParametersResult(successful=True)
+
     def motors_in_motor_mode(self) -> int:
         return sum(m.in_motor_mode for m in emulated_motors(self.emulators))
 
@@ -127,6 +150,37 @@ class RehearsalRobot(Node):
             emulator.stop()
         self.world.close()
         super().destroy_node()
+
+
+FAULT_KINDS = ("no_reply", "error_code", "temperature", "reply_delay")
+
+
+def inject_fault(motors, joint_names: list[str], spec: str) -> str:
+    """Break the motor of one joint as `spec` ("JOINT:KIND[:VALUE]") says; a line saying what.
+
+    `motors` are the emulated motors in joint order. ValueError names what is wrong.
+    """
+    joint, _, rest = spec.partition(":")
+    kind, _, value = rest.partition(":")
+    if joint not in joint_names:
+        raise ValueError(f"inject_fault '{spec}': unknown joint '{joint}'")
+    if kind not in FAULT_KINDS:
+        raise ValueError(f"inject_fault '{spec}': kind must be one of {', '.join(FAULT_KINDS)}")
+    motor = motors[joint_names.index(joint)]
+    if kind == "no_reply":
+        motor.silent = True
+        return f"{joint} motor stops answering"
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"inject_fault '{spec}': {kind} needs a number") from None
+    if kind == "error_code":
+        motor.error_code = int(number)
+    elif kind == "temperature":
+        motor.temperature_c = number
+    else:
+        motor.reply_delay = number
+    return f"{joint} motor {kind.replace('_', ' ')} = {value}"
 
 
 def bring_up(bridge: HardwareBridge, executor, timeout: float = 30.0) -> bool:

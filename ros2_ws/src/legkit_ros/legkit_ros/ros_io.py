@@ -10,6 +10,8 @@ from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from rclpy.node import Node
 from sensor_msgs.msg import JointState
 
+from legkit.control import JointCommand
+from legkit.robots.joint_map import JointMap, JointNameError
 from legkit_ros import topics
 
 
@@ -39,6 +41,24 @@ def joint_state_msg(
     if effort is not None:
         msg.effort = effort.tolist()
     return msg
+
+
+def joint_command(joint_map: JointMap, msg: JointState) -> JointCommand:
+    """A named joint command (JointState on /joint_effort_commands) in profile order.
+
+    Each of position, velocity and effort is either empty or one value per name; which
+    are filled selects the law (see legkit.control.JointCommand). An effort-only message
+    is a plain torque command. Raises JointNameError on unknown, missing or duplicate
+    names, a field of the wrong length, or a message with nothing in it.
+    """
+    fields = {}
+    for field in ("position", "velocity", "effort"):
+        values = getattr(msg, field)
+        if len(values):
+            fields[field] = joint_map.to_profile_order(msg.name, values)
+    if not fields:
+        raise JointNameError("no position, velocity or effort in the command")
+    return JointCommand(**fields)
 
 
 class DiagnosticsPublisher:

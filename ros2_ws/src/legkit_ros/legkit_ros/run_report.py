@@ -71,8 +71,9 @@ def summarize(profile: RobotProfile, rec: Recording, wall_s: float, mode: str) -
         "mean_cmd": cmd.mean(axis=0).tolist() if len(cmd) else [],
         "mean_achieved": vel.mean(axis=0).tolist() if len(vel) else [],
     }
-    # Falls only count once the robot has stood up: it starts lying on its belly.
-    upright_phase = active | (a["mode"] == "DAMPING")
+    # Falls only count once the robot has stood up: it starts lying on its belly (and on
+    # hardware, the controller holds DAMPING until the bridge is active).
+    upright_phase = t >= t[np.argmax(active)] if active.any() else np.zeros(len(t), dtype=bool)
     fallen = np.array(
         [is_fallen(profile, h, q) for h, q in zip(heights, a["base_quat"], strict=True)], dtype=bool
     )

@@ -4,7 +4,9 @@ Steps physics on a wall-clock timer (real time × `real_time_factor`) and, every
 physics step, publishes /clock, /joint_states and /imu/data; ground-truth /odom at
 `odom_rate_hz`. Applies the latest named effort command; if none arrives for
 `effort_timeout` seconds it applies zero torque (the same rule the hardware bridge
-enforces), logged once.
+enforces), logged once. A command that carries PD targets (the controller's
+`pd_in_motor`) is tracked every physics step with the profile's gains, as a motor's
+firmware would (legkit.control.JointCommand).
 
 It measures the latency from publishing a joint state to receiving the effort
 command derived from it (commands carry the stamp of their source state).
@@ -23,6 +25,7 @@ from rclpy.parameter import Parameter
 from rosgraph_msgs.msg import Clock as ClockMsg
 from sensor_msgs.msg import Imu, JointState
 
+from legkit.control import JointCommand
 from legkit.robots import get_profile
 from legkit.robots.joint_map import JointMap, JointNameError
 from legkit.rotations import rotate_to_body
@@ -70,6 +73,7 @@ class SimBridge(Node):
         )
 
         self.steps = 0
+        self.motor_command: JointCommand | None = None
         self.last_effort_wall: float | None = None
         self.effort_timed_out = True
         self.rejected_names: set[tuple[str, ...]] = set()
@@ -91,14 +95,18 @@ class SimBridge(Node):
     def on_effort(self, msg: JointState) -> None:
         now = time.perf_counter()
         try:
-            effort = self.joint_map.to_profile_order(msg.name, msg.effort)
+            command = ros_io.joint_command(self.joint_map, msg)
         except JointNameError as err:
             key = tuple(msg.name)
             if key not in self.rejected_names:
                 self.rejected_names.add(key)
                 self.get_logger().error(f"effort command rejected, no torque applied: {err}")
             return
-        self.world.apply_torques(effort)
+        if command.position is None and command.velocity is None:
+            self.world.apply_torques(command.effort)
+            self.motor_command = None
+        else:
+            self.motor_command = command  # applied each physics step, see step()
         self.last_effort_wall = now
         if self.effort_timed_out:
             self.effort_timed_out = False
@@ -116,10 +124,14 @@ class SimBridge(Node):
             and now - self.last_effort_wall > self.effort_timeout / self.real_time_factor
         ):
             self.effort_timed_out = True
+            self.motor_command = None
             self.world.apply_torques(np.zeros(self.profile.num_joints))
             self.get_logger().warning(
                 f"no effort command for {self.effort_timeout * 1e3:.0f} ms: applying zero torque"
             )
+        if self.motor_command is not None:
+            q, qd = self.world.joint_state()
+            self.world.apply_torques(self.motor_command.torques(self.profile, q, qd))
         self.world.step()
         self.steps += 1
         self.publish_state()
