@@ -97,7 +97,9 @@ def test_legkit_report_turns_the_recording_into_the_plot_and_summary(recorded_ru
     assert (tmp_path / "run.png").stat().st_size > 10_000
     report = json.loads((tmp_path / "run.summary.json").read_text())
     live = json.loads((run_dir / "summary.json").read_text())
-    assert report["robot"] == "quadruped" and report["falls"] == live["falls"] == 0
+    # The report must see the run the live summary saw (whether the policy kept the robot
+    # up is the main-job test's verdict, not this one's).
+    assert report["robot"] == "quadruped" and report["falls"] == live["falls"]
     assert report["final_mode"] == "ACTIVE"
     heights = report["base_height"]["mean_active"], live["base_height"]["mean_active"]
     assert heights[0] == pytest.approx(heights[1], abs=0.01)  # same run, seen twice
