@@ -418,7 +418,9 @@ def start_scripted_graph(
     """
     robot = ScriptedRobot(real_time_factor=real_time_factor).start()
     graph = Graph(log_dir, robot)
-    graph.start("controller", state_rate_hz=SCRIPTED_RATE_HZ, **params.get("controller", {}))
+    # The scripted robot reads the safe commands off the wire as torques (see above).
+    controller = {"state_rate_hz": SCRIPTED_RATE_HZ, "pd_in_motor": False}
+    graph.start("controller", **(controller | params.get("controller", {})))
     if policy_file is not None:
         graph.start("observation", policy=str(policy_file), **params.get("observation", {}))
         graph.start("policy", policy=str(policy_file), **params.get("policy", {}))

@@ -36,7 +36,10 @@ def robot():
 
 @pytest.fixture
 def controller(launch):
-    return launch("controller", use_sim_time=True, state_rate_hz=STATE_RATE)
+    # These specifications read the torque laws off the wire, so the controller sends
+    # torques; that the motor-side law (pd_in_motor) gives the same torque in every mode
+    # is tests/unit/test_supervisor.py.
+    return launch("controller", use_sim_time=True, state_rate_hz=STATE_RATE, pd_in_motor=False)
 
 
 def bring_to_active(robot: FakeRobot) -> None:
