@@ -34,9 +34,7 @@ def run_refusals(
             path = make(folder)
             if case == in_graph:
                 # Torques on the wire, which the scripted robot reads (graph.py).
-                graph.start(
-                    "controller", state_rate_hz=1.0e9 / robot.period_ns, pd_in_motor=False
-                )
+                graph.start("controller", state_rate_hz=1.0e9 / robot.period_ns, pd_in_motor=False)
                 graph.start("observation", policy=str(path))
                 nodes[case] = (path, graph.start("policy", policy=str(path)))
             else:

@@ -26,10 +26,14 @@ def test_a_short_soak_samples_every_process_and_exits_as_its_verdict_says(tmp_pa
             sys.executable,
             "-m",
             "legkit_ros.soak",
-            "--duration", "0.75",
-            "--sample-period", "10",
-            "--warmup", "10",
-            "--out", str(out),
+            "--duration",
+            "0.75",
+            "--sample-period",
+            "10",
+            "--warmup",
+            "10",
+            "--out",
+            str(out),
         ],  # fmt: skip
         capture_output=True,
         text=True,
@@ -54,6 +58,6 @@ def test_a_short_soak_samples_every_process_and_exits_as_its_verdict_says(tmp_pa
     for check in verdict["checks"]:
         if not check["passed"]:
             assert f"FAIL {check['criterion']}: {check['line']}" in result.stdout
-    assert "## Verdict: " + ("PASS" if verdict["passed"] else "FAIL") in (
-        out / "soak.md"
-    ).read_text()
+    assert (
+        "## Verdict: " + ("PASS" if verdict["passed"] else "FAIL") in (out / "soak.md").read_text()
+    )
