@@ -65,6 +65,11 @@ class PathJoinSubstitution(Substitution):
                 )
 
 
+class EqualsSubstitution(Substitution):
+    def __init__(self, left, right):
+        self.left, self.right = left, right
+
+
 class FindPackageShare(Substitution):
     def __init__(self, package):
         self.package = package
@@ -128,6 +133,7 @@ API = {
     "launch.substitutions": {
         "LaunchConfiguration": LaunchConfiguration,
         "PathJoinSubstitution": PathJoinSubstitution,
+        "EqualsSubstitution": EqualsSubstitution,
     },
     "launch_ros": {},
     "launch_ros.actions": {"Node": Node},
@@ -165,6 +171,8 @@ def evaluate(value, args: Mapping[str, str]) -> str:
         return os.path.join(*(evaluate(p, args) for p in value.parts))
     if isinstance(value, FindPackageShare):
         return f"{SHARE}{value.package}"
+    if isinstance(value, EqualsSubstitution):
+        return str(evaluate(value.left, args) == evaluate(value.right, args)).lower()
     if isinstance(value, ParameterValue):
         return evaluate(value.value, args)
     if isinstance(value, (list, tuple)):

@@ -1,4 +1,4 @@
-"""PPO on the assistance task: the in-process vectorized env and a short run that learns."""
+"""PPO on the assistance task: the worker-process vectorized env and a short run that learns."""
 
 from __future__ import annotations
 
@@ -9,16 +9,16 @@ import torch
 from legkit_train.config import EnvConfig
 from legkit_train.env_pool import EnvPool
 from legkit_train.exo_config import ExoEnvConfig, ExoRandomization
-from legkit_train.exo_train import ExoTrainer, ExoVecEnv, main
-from legkit_train.train import ModelConfig, PpoConfig, TrainConfig
-from legkit_train.vec_env import OBS_GROUP, PRIVILEGED_GROUP
+from legkit_train.exo_train import main
+from legkit_train.train import ModelConfig, PpoConfig, TrainConfig, Trainer
+from legkit_train.vec_env import OBS_GROUP, PRIVILEGED_GROUP, LegkitVecEnv
 
 NOMINAL = ExoEnvConfig(randomization=ExoRandomization.none())
 
 
 def test_vec_env_batches_observations_and_resets_finished_episodes() -> None:
     config = ExoEnvConfig(episode_length_s=0.03)  # three policy steps
-    env = ExoVecEnv(num_envs=2, config=config, seed=1)
+    env = LegkitVecEnv(2, 2, config, "exoskeleton", seed=1)
     try:
         obs = env.get_observations()
         assert obs[OBS_GROUP].shape == (2, 18) and obs[PRIVILEGED_GROUP].shape[0] == 2
@@ -35,9 +35,9 @@ def test_vec_env_batches_observations_and_resets_finished_episodes() -> None:
         env.close()
 
 
-def mean_return(trainer: ExoTrainer, steps: int = 100) -> float:
+def mean_return(trainer: Trainer, steps: int = 100) -> float:
     """Mean return of the stochastic policy over 8 fixed episode starts (first `steps`)."""
-    env = ExoVecEnv(num_envs=8, config=NOMINAL, seed=1000)
+    env = LegkitVecEnv(8, 2, NOMINAL, "exoskeleton", seed=1000)
     policy = trainer.alg.get_policy()
     total, alive = torch.zeros(8), torch.ones(8)
     torch.manual_seed(5)
@@ -63,7 +63,7 @@ def test_a_short_ppo_run_raises_the_return() -> None:
         model=ModelConfig(actor_hidden_dims=(32, 32), critic_hidden_dims=(32, 32)),
         ppo=PpoConfig(learning_rate=3e-3, schedule="fixed", entropy_coef=0.0),
     )
-    with ExoTrainer(config, run_dir=None, env_config=NOMINAL, verbose=False) as trainer:
+    with Trainer(config, run_dir=None, env_config=NOMINAL, verbose=False) as trainer:
         before = mean_return(trainer)
         trainer.learn(20)
         after = mean_return(trainer)
@@ -72,7 +72,20 @@ def test_a_short_ppo_run_raises_the_return() -> None:
 
 
 def test_the_training_command_writes_checkpoints_for_the_exoskeleton(tmp_path) -> None:
-    main(["--task", "squat", "--num-envs", "2", "--iterations", "1", "--run-dir", str(tmp_path)])
+    main(
+        [
+            "--task",
+            "squat",
+            "--num-envs",
+            "2",
+            "--num-workers",
+            "1",
+            "--iterations",
+            "1",
+            "--run-dir",
+            str(tmp_path),
+        ]
+    )
     checkpoint = torch.load(tmp_path / "model_1.pt", weights_only=False)
     assert checkpoint["robot"] == "exoskeleton"
     assert (checkpoint["observation_size"], checkpoint["action_size"]) == (18, 2)

@@ -52,6 +52,11 @@ def make_env(config: Any, profile_name: str) -> Any:
     return QuadrupedWalkEnv(config, get_profile(profile_name))
 
 
+def default_env_config(profile_name: str) -> EnvConfig | ExoEnvConfig:
+    """The default task configuration of `profile_name`'s training environment."""
+    return ExoEnvConfig() if profile_name in EXOSKELETONS else EnvConfig()
+
+
 @dataclass
 class PoolStep:
     """What one step of every environment in the pool returns, in environment order."""
@@ -79,7 +84,9 @@ def _split(num_envs: int, num_workers: int) -> list[range]:
     return [range(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
-def _worker(conn: Connection, config: EnvConfig, profile_name: str, seeds: list[int]) -> None:
+def _worker(
+    conn: Connection, config: EnvConfig | ExoEnvConfig, profile_name: str, seeds: list[int]
+) -> None:
     """Serve reset/step commands for a slice of environments until told to close."""
     envs: list[QuadrupedWalkEnv] = []
     try:
@@ -143,7 +150,7 @@ class EnvPool:
         self,
         num_envs: int,
         num_workers: int = 2,
-        config: EnvConfig | None = None,
+        config: EnvConfig | ExoEnvConfig | None = None,
         profile_name: str = "quadruped",
         seed: int = 0,
     ) -> None:
@@ -151,7 +158,7 @@ class EnvPool:
             raise ValueError(
                 f"need num_envs >= 1 and num_workers >= 1, got {num_envs}, {num_workers}"
             )
-        config = config if config is not None else EnvConfig()
+        config = config if config is not None else default_env_config(profile_name)
         probe = make_env(config, profile_name)  # fail here, not inside a worker
         self.observation_size = int(probe.observation_space.shape[0])
         self.action_size = int(probe.action_space.shape[0])

@@ -29,6 +29,7 @@ from legkit.policy.contract import PolicyContract
 from legkit.policy.defaults import training_contract
 from legkit.policy.observation import ObservationBuilder, ObservationInputs
 from legkit.robots import EXOSKELETON, EXOSKELETON_KNEE
+from legkit.thigh_imu import imu_angular_velocity, imu_orientation, thigh_reading
 from legkit.wearer.anthropometry import ADULT
 from legkit.wearer.gait import MotionSample
 from legkit.wearer.metrics import EffortMeter
@@ -174,8 +175,14 @@ class ExoAssistEnv(gym.Env[np.ndarray, np.ndarray]):
 
     # ----------------------------------------------------------------- internals
     def _read_thighs(self) -> ThighReading:
+        # Through the IMU message the deployed observation node decodes, so the policy
+        # sees the same numbers here as on the device (down to rounding).
         angles, rates = self.world.thigh_imu()
-        return ThighReading(angles, rates)
+        decoded = [
+            thigh_reading(imu_orientation(a), imu_angular_velocity(r))
+            for a, r in zip(angles, rates, strict=True)
+        ]
+        return ThighReading(np.array([d[0] for d in decoded]), np.array([d[1] for d in decoded]))
 
     def _simulate_policy_step(self) -> EffortMeter:
         """Run shaping and physics for one policy step; what the wearer and device did."""

@@ -29,6 +29,7 @@ from rsl_rl.algorithms import PPO
 from torch.utils.tensorboard import SummaryWriter
 
 from legkit_train.config import EnvConfig
+from legkit_train.exo_config import ExoEnvConfig
 from legkit_train.vec_env import LegkitVecEnv
 
 CHECKPOINT_FORMAT = 1
@@ -149,15 +150,17 @@ class TrainConfig:
 
 
 class Trainer:
-    """PPO on a `LegkitVecEnv`: rollouts, updates, logs and checkpoints."""
+    """PPO on a `LegkitVecEnv` of any robot: rollouts, updates, logs and checkpoints."""
 
     def __init__(
         self,
         config: TrainConfig,
         run_dir: str | os.PathLike[str] | None,
-        env_config: EnvConfig | None = None,
+        env_config: EnvConfig | ExoEnvConfig | None = None,
         verbose: bool = True,
     ) -> None:
+        """`env_config` is the task of `config.robot` (an `ExoEnvConfig` for the
+        exoskeletons); None takes that robot's default."""
         self.config = config
         self.verbose = verbose
         torch.manual_seed(config.seed)

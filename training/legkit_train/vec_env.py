@@ -16,7 +16,8 @@ from rsl_rl.env import VecEnv
 from tensordict import TensorDict
 
 from legkit_train.config import EnvConfig
-from legkit_train.env_pool import EnvPool
+from legkit_train.env_pool import EnvPool, default_env_config
+from legkit_train.exo_config import ExoEnvConfig
 
 OBS_GROUP = "policy"
 """Observation group of the deployed policy's input."""
@@ -25,18 +26,18 @@ PRIVILEGED_GROUP = "critic"
 
 
 class LegkitVecEnv(VecEnv):
-    """`num_envs` walking environments in `num_workers` processes, seen as one batch."""
+    """`num_envs` training environments in `num_workers` processes, seen as one batch."""
 
     def __init__(
         self,
         num_envs: int,
         num_workers: int = 2,
-        config: EnvConfig | None = None,
+        config: EnvConfig | ExoEnvConfig | None = None,
         profile_name: str = "quadruped",
         seed: int = 0,
         device: str = "cpu",
     ) -> None:
-        self.cfg = config if config is not None else EnvConfig()
+        self.cfg = config if config is not None else default_env_config(profile_name)
         self.pool = EnvPool(num_envs, num_workers, self.cfg, profile_name, seed)
         self.num_envs = num_envs
         self.num_actions = self.pool.action_size

@@ -27,6 +27,7 @@ setup(
             "observation_node = legkit_ros.observation_node:main",
             "policy_node = legkit_ros.policy_node:main",
             "controller_node = legkit_ros.controller_node:main",
+            "assistance_controller = legkit_ros.assistance_controller:main",
             "command_source = legkit_ros.command_source:main",
             "hardware_bridge = legkit_ros.hardware_bridge:main",
             "legkit-rehearsal = legkit_ros.rehearsal:main",

@@ -10,7 +10,9 @@ meet. Each update, in order:
    - *e-stop*: latched by `estop`; only `reset_estop` releases it;
    - *stale data*: no thigh-sensor reading for `sensor_timeout_s`, or no command for
      `command_timeout_s` (a stalled policy must not leave an old torque on the legs);
-   - *invalid input*: a non-finite command or sensor value.
+   - *invalid input*: a non-finite command or sensor value;
+   - *a fault reported elsewhere* (`fault`, e.g. a non-finite observation in the policy
+     node): held for `command_timeout_s` after the latest report.
 
 2. **Soft zero**, the request replaced by 0 but still filtered and slew limited, so the
    torque fades out in tens of milliseconds instead of snapping, while:
@@ -47,7 +49,8 @@ class AssistMode(str, enum.Enum):
     ESTOP = "ESTOP"
     """Zero torque, latched until `reset_estop`."""
     FAULT = "FAULT"
-    """Zero torque: a non-finite command or sensor value; clears on the next valid one."""
+    """Zero torque: a non-finite command or sensor value, or a reported fault; clears on the
+    next valid value, or `command_timeout_s` after the latest report."""
     STALE = "STALE"
     """Zero torque: sensor data or command too old (or none yet)."""
     TRANSPARENT = "TRANSPARENT"
@@ -163,6 +166,7 @@ class AssistanceShaper:
         self._request_time: float | None = None
         self._sensor_time: float | None = None
         self._invalid = ""
+        self._fault: tuple[float, str] | None = None
         self._transparent = False
         self._still_since: float | None = None
         self._enabled_at: float | None = None
@@ -209,6 +213,16 @@ class AssistanceShaper:
         self._set_mode(AssistMode.ESTOP, now, f"e-stop: {reason}")
         self._hard_zero()
 
+    def fault(self, now: float, reason: str) -> None:
+        """A fault found elsewhere (e.g. a non-finite observation in the policy node): zero
+        torque now, and until `command_timeout_s` passes without another report (a fault
+        that persists is reported again each cycle); then assistance ramps in again.
+        Changes nothing while the e-stop is latched."""
+        self._fault = (now, reason)
+        if self._mode is not AssistMode.ESTOP:
+            self._set_mode(AssistMode.FAULT, now, f"fault: {reason}")
+            self._hard_zero()
+
     def reset_estop(self, now: float) -> None:
         """Release a latched e-stop; assistance ramps in again once data is fresh."""
         if self._mode is AssistMode.ESTOP:
@@ -248,6 +262,8 @@ class AssistanceShaper:
             return AssistMode.ESTOP, self._reason
         if self._invalid:
             return AssistMode.FAULT, self._invalid
+        if self._fault is not None and now - self._fault[0] <= c.command_timeout_s:
+            return AssistMode.FAULT, f"fault: {self._fault[1]}"
         if self._sensor_time is None or now - self._sensor_time > c.sensor_timeout_s:
             age = "none yet" if self._sensor_time is None else f"{now - self._sensor_time:.3f} s"
             return AssistMode.STALE, f"thigh data {age} old (limit {c.sensor_timeout_s} s)"

@@ -283,6 +283,11 @@ class ObservationBuilder:
         self._history = np.zeros((self.history_length, self.frame_size), dtype=np.float32)
         self._primed = False
 
+    @property
+    def inputs_read(self) -> frozenset[str]:
+        """Names of the `ObservationInputs` fields this layout needs (the others may be None)."""
+        return frozenset(self._expected_shapes)
+
     @classmethod
     def from_contract(cls, contract: PolicyContract) -> ObservationBuilder:
         """The builder a policy with this contract was trained with."""

@@ -9,12 +9,11 @@ robot up once the sim's joint states arrive. Drive it with teleop.launch.py (the
 scripted command source pauses while another /cmd_vel publisher exists).
 
 Arguments:
-    robot:=quadruped|exoskeleton   robot profile and parameter file config/<robot>.yaml
-                                   (exoskeleton: work in progress in its own issue; until
-                                   its profile, parameters and policy exist, its nodes
-                                   refuse to start, saying what is missing)
+    robot:=quadruped|exoskeleton   robot profile and parameter file config/<robot>.yaml;
+                                   the exoskeleton's graph has the assistance controller
+                                   and no command source (the wearer walks on their own)
     policy:=FILE                   ONNX policy: a path, or a file name in models/ (the
-                                   default is the quadruped's)
+                                   default is the quadruped's: pass the exoskeleton's)
     gui:=false|true                open pybullet's window (needs a display)
     use_sim_time:=true|false       nodes other than the sim run on its /clock
     record:=false|true             record the main topics to an MCAP file
@@ -24,7 +23,7 @@ Arguments:
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument
 from launch.conditions import IfCondition
-from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
+from launch.substitutions import EqualsSubstitution, LaunchConfiguration, PathJoinSubstitution
 from launch_ros.actions import Node
 from launch_ros.parameter_descriptions import ParameterValue
 from launch_ros.substitutions import FindPackageShare
@@ -34,9 +33,8 @@ ARGUMENTS = [
         "robot",
         default_value="quadruped",
         choices=["quadruped", "exoskeleton"],
-        description="robot profile and config/<robot>.yaml; exoskeleton: work in progress "
-        "(its own issue), until its profile, parameters and policy exist its nodes refuse "
-        "to start saying what is missing",
+        description="robot profile and config/<robot>.yaml; the exoskeleton runs the "
+        "assistance controller and no command source",
     ),
     DeclareLaunchArgument(
         "policy",
@@ -73,6 +71,10 @@ def generate_launch_description() -> LaunchDescription:
     policy = ParameterValue(LaunchConfiguration("policy"), value_type=str)
     sim_time = {"use_sim_time": LaunchConfiguration("use_sim_time")}
     record_path = LaunchConfiguration("record_path")
+    # A legged robot follows a velocity command through the PD controller; the
+    # exoskeleton's controller shapes assistance torque and nobody commands a velocity.
+    legged = IfCondition(EqualsSubstitution(robot, "quadruped"))
+    assisted = IfCondition(EqualsSubstitution(robot, "exoskeleton"))
 
     def node(executable: str, name: str, *extra: dict, **kwargs) -> Node:
         # namespace="" makes the node name fully specified, so launch writes the dict
@@ -93,8 +95,9 @@ def generate_launch_description() -> LaunchDescription:
             *ARGUMENTS,
             node("policy_node", "policy", sim_time, {"policy": policy}),
             node("observation_node", "observation", sim_time, {"policy": policy}),
-            node("command_source", "command_source", sim_time),
-            node("controller_node", "controller", sim_time),
+            node("command_source", "command_source", sim_time, condition=legged),
+            node("controller_node", "controller", sim_time, condition=legged),
+            node("assistance_controller", "controller", sim_time, condition=assisted),
             node("sim_bridge", "sim_bridge", {"gui": LaunchConfiguration("gui")}),
             node(
                 "mcap_recorder",

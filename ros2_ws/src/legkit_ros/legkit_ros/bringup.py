@@ -33,10 +33,16 @@ from legkit import REPO_ROOT
 from legkit.paths import resolve_model
 from legkit.robots import get_profile
 from legkit_ros import topics
+from legkit_ros.assist_report import (
+    AssistMonitor,
+    format_assist_summary,
+    summarize_assist,
+    write_assist_folder,
+)
 from legkit_ros.processes import (
-    NODE_MODULES,
     ROBOT_MODULES,
     CpuMeter,
+    graph_modules,
     start_in_order,
     stop_all,
 )
@@ -76,13 +82,14 @@ def write_overrides(path: Path, per_node: dict[str, dict[str, object]]) -> Path:
     return path
 
 
-def graph_nodes(rehearsal: bool) -> list[str]:
+def graph_nodes(rehearsal: bool, actuation: str = "position") -> list[str]:
     """The graph's node names; the robot's stand-in is the sim bridge or the rehearsal.
 
     The rehearsal process holds two nodes, `rehearsal` (the simulated robot and its
-    motors) and `hardware_bridge`; both take parameters.
+    motors) and `hardware_bridge`; both take parameters. `actuation` is the robot
+    profile's: a torque-actuated robot (the exoskeleton) has no command source.
     """
-    upstream = [name for name in NODE_MODULES if name not in ROBOT_MODULES]
+    upstream = [name for name in graph_modules(actuation) if name not in ROBOT_MODULES]
     return upstream + (["rehearsal", "hardware_bridge"] if rehearsal else ["sim_bridge"])
 
 
@@ -107,9 +114,13 @@ def ros_args(params: list[Path], overrides: Path) -> list[str]:
 
 
 def node_overrides(
-    policy: Path, real_time_factor: float, extra: list[str], rehearsal: bool = False
+    policy: Path,
+    real_time_factor: float,
+    extra: list[str],
+    rehearsal: bool = False,
+    actuation: str = "position",
 ) -> dict:
-    nodes = graph_nodes(rehearsal)
+    nodes = graph_nodes(rehearsal, actuation)
     robot = "rehearsal" if rehearsal else "sim_bridge"
     # The robot publishes the clock; everything else runs on it.
     per_node: dict[str, dict[str, object]] = {
@@ -189,7 +200,9 @@ def main(argv=None) -> int:
                     f"no hardware configuration for robot '{args.robot}' "
                     f"({args.robot}_hardware.yaml): nothing to rehearse"
                 ) from None
-        overrides = node_overrides(Path(), args.real_time_factor, args.param, args.rehearsal)
+        overrides = node_overrides(
+            Path(), args.real_time_factor, args.param, args.rehearsal, profile.actuation
+        )
     except (ValueError, KeyError, FileNotFoundError) as err:
         print(f"legkit-sim: {err}", file=sys.stderr)
         return 2
@@ -217,9 +230,15 @@ def main(argv=None) -> int:
         print(f"legkit-sim: a node refused to start: {err}", file=sys.stderr)
         return 1
     wall = time.monotonic() - t0
-    summary = summarize(profile, rec, wall, "processes" if args.processes else "composed")
-    print(format_summary(summary), flush=True)
-    written = write_run_folder(run_dir, profile, rec, summary, gif=not args.no_gif)
+    nodes = "processes" if args.processes else "composed"
+    if profile.actuation == "torque":
+        summary = summarize_assist(profile, rec, wall, nodes)
+        print(format_assist_summary(summary), flush=True)
+        written = write_assist_folder(run_dir, rec, summary)
+    else:
+        summary = summarize(profile, rec, wall, nodes)
+        print(format_summary(summary), flush=True)
+        written = write_run_folder(run_dir, profile, rec, summary, gif=not args.no_gif)
     if args.record is not None:
         written.append(args.record)
     print("run folder: " + ", ".join(str(p) for p in written), flush=True)
@@ -239,20 +258,32 @@ def _recorder(args) -> list:
     return [McapRecorder(path=args.record, metadata=args.record_metadata)]
 
 
+def _monitor(profile):
+    """What records the run: the robot's base for a legged robot, the wearer for an exo."""
+    return AssistMonitor(profile) if profile.actuation == "torque" else RunMonitor(profile)
+
+
 def run_composed(profile, rargs, args):
-    from legkit_ros.command_source import CommandSource
-    from legkit_ros.controller_node import ControllerNode
     from legkit_ros.observation_node import ObservationNode
     from legkit_ros.policy_node import PolicyNode
     from legkit_ros.sim_bridge import SimBridge
 
+    if profile.actuation == "torque":
+        from legkit_ros.assistance_controller import AssistanceControllerNode
+
+        upstream = (PolicyNode, ObservationNode, AssistanceControllerNode)
+    else:
+        from legkit_ros.command_source import CommandSource
+        from legkit_ros.controller_node import ControllerNode
+
+        upstream = (PolicyNode, ObservationNode, CommandSource, ControllerNode)
     rclpy.init(args=rargs)
     nodes = []
     try:
         # The robot last, as in the process start order.
-        for cls in (PolicyNode, ObservationNode, CommandSource, ControllerNode, SimBridge):
+        for cls in (*upstream, SimBridge):
             nodes.append(cls())
-        monitor = RunMonitor(profile)
+        monitor = _monitor(profile)
         nodes.append(monitor)
         nodes += _recorder(args)
         executor = make_executor()
@@ -283,7 +314,7 @@ def run_processes(profile, rargs, args, run_dir: Path):
     logs = run_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     rclpy.init(args=rargs)
-    monitor = RunMonitor(profile)
+    monitor = _monitor(profile)
     executor = make_executor()
     executor.add_node(monitor)
     recorder = _recorder(args)
@@ -295,12 +326,14 @@ def run_processes(profile, rargs, args, run_dir: Path):
     robot = "rehearsal" if args.rehearsal else "sim_bridge"
     try:
         try:
+            modules = graph_modules(profile.actuation)
             procs = start_in_order(
-                [n for n in NODE_MODULES if n not in ROBOT_MODULES] + [robot],
+                [n for n in modules if n not in ROBOT_MODULES] + [robot],
                 logs,
                 rargs,
                 monitor,
                 spin,
+                modules=modules,
             )
             if args.rehearsal:
                 start_like_the_operator(monitor, spin, timeout=_wall_limit(args))

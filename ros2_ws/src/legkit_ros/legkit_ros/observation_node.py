@@ -1,12 +1,14 @@
-"""Observation node: builds the policy observation on a fixed timer (50 Hz).
+"""Observation node: builds the policy observation on a fixed timer (the contract's rate).
 
 The layout comes from the policy's contract and the vector from the same core
 ObservationBuilder training uses, so the policy sees on the robot exactly what it
-saw in training. Inputs: /joint_states, /imu/data, /cmd_vel, and the policy's last
-raw action on /policy/action. A non-finite observation is not published; a fault
-is raised instead and the controller goes to DAMPING. `drop_fraction` injects message
-loss on its inputs (tests only, legkit_ros.drops): a lost sample leaves the previous one
-in use.
+saw in training. The node reads only the sensors that layout needs: for the quadruped
+/joint_states, /imu/data and /cmd_vel; for the exoskeleton the two thigh-cuff IMUs
+(/thigh_imu/left, /thigh_imu/right, decoded by legkit.thigh_imu). Every layout takes the
+policy's last raw action on /policy/action. A non-finite observation is not published;
+a fault is raised instead and the controller goes to its safe state. `drop_fraction`
+injects message loss on its inputs (tests only, legkit_ros.drops): a lost sample leaves
+the previous one in use.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from legkit.paths import resolve_model
 from legkit.policy import ObservationBuilder, ObservationInputs, is_finite, read_contract
 from legkit.robots import get_profile
 from legkit.robots.joint_map import JointMap, JointNameError
+from legkit.thigh_imu import thigh_reading
 from legkit.timing import RateMonitor
 from legkit_ros import topics
 from legkit_ros.drops import MessageDrops
@@ -53,10 +56,16 @@ class ObservationNode(Node):
         self.period = contract.control_period
         n = self.profile.num_joints
         self.joint_map = JointMap(self.profile.joint_names)
+        reads = self.builder.inputs_read
+        self.uses_joints = bool({"joint_positions", "joint_velocities"} & reads)
+        self.uses_base_imu = bool({"base_orientation", "base_angular_velocity"} & reads)
+        self.uses_thighs = bool({"thigh_angles", "thigh_angular_velocities"} & reads)
+        self.uses_command = "velocity_command" in reads
 
         self.joint_pos: np.ndarray | None = None
         self.joint_vel: np.ndarray | None = None
         self.imu: tuple[np.ndarray, np.ndarray] | None = None
+        self.thighs: list[tuple[float, float] | None] = [None, None]  # (angle, rate) L, R
         self.command = np.zeros(3)
         self.last_cmd_time: float | None = None
         self.cmd_stale_logged = False
@@ -68,18 +77,17 @@ class ObservationNode(Node):
         )
         self.faults = FaultReporter(self)
         self.drops = MessageDrops(self)
-        # Sampled at the observation tick, not dispatched at 250 Hz.
-        self.joint_states = LatestMessage(
-            self,
-            JointState,
-            topics.JOINT_STATES,
-            topics.CONTROL_QOS,
-            keep=self.drops.keeper(topics.JOINT_STATES),
-        )
-        self.imu_data = LatestMessage(
-            self, Imu, topics.IMU, topics.CONTROL_QOS, keep=self.drops.keeper(topics.IMU)
-        )
-        self.create_subscription(Twist, topics.CMD_VEL, self.on_cmd_vel, topics.EVENT_QOS)
+        # Sensors are sampled at the observation tick, not dispatched at the physics rate.
+        self.sensors: list[tuple[str, LatestMessage, object]] = []
+        if self.uses_joints:
+            self._sample(JointState, topics.JOINT_STATES, self.on_joint_state)
+        if self.uses_base_imu:
+            self._sample(Imu, topics.IMU, self.on_imu)
+        if self.uses_thighs:
+            for side, topic in enumerate(topics.THIGH_IMUS):
+                self._sample(Imu, topic, lambda msg, side=side: self.on_thigh_imu(side, msg))
+        if self.uses_command:
+            self.create_subscription(Twist, topics.CMD_VEL, self.on_cmd_vel, topics.EVENT_QOS)
         self.create_subscription(
             Float32MultiArray,
             topics.ACTION,
@@ -92,8 +100,17 @@ class ObservationNode(Node):
         self.diagnostics_pub = DiagnosticsPublisher(self, self.diagnostics)
         self.get_logger().info(
             f"observation of {self.builder.size} values at {1.0 / self.period:.0f} Hz "
-            f"from contract of '{policy_path}'"
+            f"from contract of '{policy_path}', reading {', '.join(self.sensor_topics())}"
         )
+
+    def _sample(self, msg_type, topic: str, handle) -> None:
+        latest = LatestMessage(
+            self, msg_type, topic, topics.CONTROL_QOS, keep=self.drops.keeper(topic)
+        )
+        self.sensors.append((topic, latest, handle))
+
+    def sensor_topics(self) -> list[str]:
+        return [topic for topic, _, _ in self.sensors] or ["no sensors"]
 
     def now(self) -> float:
         return self.get_clock().now().nanoseconds * 1e-9
@@ -113,6 +130,21 @@ class ObservationNode(Node):
         q, w = msg.orientation, msg.angular_velocity
         self.imu = (np.array([q.x, q.y, q.z, q.w]), np.array([w.x, w.y, w.z]))
 
+    def on_thigh_imu(self, side: int, msg: Imu) -> None:
+        q, w = msg.orientation, msg.angular_velocity
+        self.thighs[side] = thigh_reading(np.array([q.x, q.y, q.z, q.w]), np.array([w.x, w.y, w.z]))
+
+    def waiting_for(self) -> list[str]:
+        """The sensors that have not reported yet."""
+        missing = []
+        if self.uses_joints and self.joint_pos is None:
+            missing.append(topics.JOINT_STATES)
+        if self.uses_base_imu and self.imu is None:
+            missing.append(topics.IMU)
+        if self.uses_thighs:
+            missing += [t for t, r in zip(topics.THIGH_IMUS, self.thighs, strict=True) if r is None]
+        return missing
+
     def on_cmd_vel(self, msg: Twist) -> None:
         self.command = np.array([msg.linear.x, msg.linear.y, msg.angular.z])
         self.last_cmd_time = self.now()
@@ -124,14 +156,17 @@ class ObservationNode(Node):
 
     def tick(self) -> None:
         self.loop.tick(time.perf_counter())
-        js, imu = self.joint_states.take(), self.imu_data.take()
-        if js is not None:
-            self.on_joint_state(js)
-        if imu is not None:
-            self.on_imu(imu)
-        if self.joint_pos is None or self.imu is None:
+        for _, latest, handle in self.sensors:
+            msg = latest.take()
+            if msg is not None:
+                handle(msg)
+        if self.waiting_for():
             return  # nothing to observe yet
-        if self.last_cmd_time is not None and self.now() - self.last_cmd_time > self.cmd_timeout:
+        if (
+            self.uses_command
+            and self.last_cmd_time is not None
+            and self.now() - self.last_cmd_time > self.cmd_timeout
+        ):
             if not self.cmd_stale_logged:
                 self.cmd_stale_logged = True
                 self.get_logger().warning(
@@ -139,16 +174,17 @@ class ObservationNode(Node):
                     "commanding zero velocity"
                 )
             self.command = np.zeros(3)
-        obs = self.builder.build(
-            ObservationInputs(
-                base_angular_velocity=self.imu[1],
-                base_orientation=self.imu[0],
-                velocity_command=self.command,
-                joint_positions=self.joint_pos,
-                joint_velocities=self.joint_vel,
-                last_action=self.last_action,
-            )
-        )
+        inputs = ObservationInputs(last_action=self.last_action)
+        if self.uses_joints:
+            inputs.joint_positions, inputs.joint_velocities = self.joint_pos, self.joint_vel
+        if self.uses_base_imu:
+            inputs.base_orientation, inputs.base_angular_velocity = self.imu
+        if self.uses_command:
+            inputs.velocity_command = self.command
+        if self.uses_thighs:
+            inputs.thigh_angles = np.array([r[0] for r in self.thighs])
+            inputs.thigh_angular_velocities = np.array([r[1] for r in self.thighs])
+        obs = self.builder.build(inputs)
         if not is_finite(obs):
             bad = [
                 name
@@ -164,8 +200,9 @@ class ObservationNode(Node):
     def diagnostics(self):
         values = {"published": float(self.published), **self.loop.summary()}
         values.update(self.drops.summary())
-        if self.joint_pos is None or self.imu is None:
-            return WARN, "waiting for /joint_states and /imu/data", values
+        missing = self.waiting_for()
+        if missing:
+            return WARN, f"waiting for {' and '.join(missing)}", values
         return OK, "publishing", values
 
 

@@ -1,4 +1,9 @@
-"""Policy node: one ONNX inference per observation, joint position targets out.
+"""Policy node: one ONNX inference per observation, joint targets out.
+
+The targets go out on /joint_targets as a named JointState: joint positions [rad] for a
+position-actuated robot (the quadruped), the requested joint torques [N m] in the
+effort field for a torque-actuated one (the exoskeleton's assistance), as the robot
+profile's `actuation` says and as the policy was trained.
 
 Refuses to start if the policy file is missing, not ONNX, has the wrong input or
 output size, or its contract disagrees with the robot profile or the configured
@@ -40,6 +45,7 @@ class PolicyNode(Node):
         except PolicyLoadError as err:
             raise StartupError(str(err)) from err
         self.contract = self.policy.contract
+        self.torque_targets = self.profile.actuation == "torque"
         self.obs_size = self.contract.observation_size
 
         self.action_pub = self.create_publisher(
@@ -82,12 +88,13 @@ class PolicyNode(Node):
             return
         self.faults.clear()
         self.action_pub.publish(Float32MultiArray(data=action.tolist()))
+        targets = self.contract.joint_targets(action)
+        stamp = self.get_clock().now().to_msg()
+        names = self.contract.joint_names
         self.target_pub.publish(
-            ros_io.joint_state_msg(
-                self.contract.joint_names,
-                self.get_clock().now().to_msg(),
-                position=self.contract.joint_targets(action),
-            )
+            ros_io.joint_state_msg(names, stamp, effort=targets)
+            if self.torque_targets
+            else ros_io.joint_state_msg(names, stamp, position=targets)
         )
 
     def diagnostics(self):

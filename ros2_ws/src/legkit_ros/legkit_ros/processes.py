@@ -26,6 +26,22 @@ NODE_MODULES = {
 }
 """Node name -> module run with `python -m`."""
 
+ASSISTANCE_MODULES = {
+    "sim_bridge": "legkit_ros.sim_bridge",
+    "controller": "legkit_ros.assistance_controller",
+    "observation": "legkit_ros.observation_node",
+    "policy": "legkit_ros.policy_node",
+}
+"""The graph of a torque-actuated robot (the exoskeleton): its controller shapes the
+policy's assistance torque (legkit.control.AssistanceShaper) and nobody commands a
+velocity, the wearer walks on their own."""
+
+
+def graph_modules(actuation: str) -> dict[str, str]:
+    """Node name -> module of the graph for a robot profile's `actuation`."""
+    return ASSISTANCE_MODULES if actuation == "torque" else NODE_MODULES
+
+
 ROBOT_MODULES = {
     "sim_bridge": "legkit_ros.sim_bridge",
     "rehearsal": "legkit_ros.rehearsal",
@@ -128,8 +144,12 @@ def start_in_order(
     watcher: Node,
     spin,
     timeout: float = 60.0,
+    modules: dict[str, str] | None = None,
 ) -> dict[str, NodeProcess]:
     """Start `names` in START_ORDER, each once the previous one has joined the graph.
+
+    `modules` maps a name to the module to run where it is not the default's
+    (`graph_modules` of the robot).
 
     `spin()` lets `watcher` process discovery. A node that exits during start-up, or
     does not appear within `timeout`, raises RuntimeError naming it and its last log line.
@@ -137,7 +157,8 @@ def start_in_order(
     started: dict[str, NodeProcess] = {}
     try:
         for name in sorted(names, key=START_ORDER.index):
-            started[name] = NodeProcess(name, log_dir, ros_args)
+            module = (modules or {}).get(name)
+            started[name] = NodeProcess(name, log_dir, ros_args, module=module)
             end = time.monotonic() + timeout
             while name not in watcher.get_node_names():
                 spin()

@@ -26,11 +26,17 @@ CONTROLLER_STATE = "/controller/state"
 DIAGNOSTICS = "/diagnostics"
 JOY = "/joy"
 CLOCK = "/clock"
+THIGH_IMUS = ("/thigh_imu/left", "/thigh_imu/right")
+"""The exoskeleton's cuff IMUs (sensor_msgs/Imu, frames per legkit.thigh_imu)."""
+WEARER_STATES = "/wearer/joint_states"
+"""Simulation ground truth: the wearer's own joints, effort = muscle torque [N m]."""
 
 SRV_START = "/controller/start"
 SRV_ESTOP = "/controller/estop"
 SRV_RESET = "/controller/reset"
 SRV_DAMP = "/controller/damp"
+SRV_TRANSPARENT = "/controller/transparent"
+"""std_srvs/SetBool: the exoskeleton's assistance off (zero torque, faded) or back on."""
 
 CONTROL_QOS = QoSProfile(
     history=HistoryPolicy.KEEP_LAST, depth=1, reliability=ReliabilityPolicy.BEST_EFFORT
