@@ -63,6 +63,6 @@ def test_rehearsal_of_a_robot_without_a_hardware_configuration_is_refused(tmp_pa
 
 
 def test_a_robot_without_a_shipped_policy_needs_one_named(tmp_path):
-    result = legkit_sim("--robot", "exoskeleton", "--out", str(tmp_path))
+    result = legkit_sim("--robot", "exoskeleton_knee", "--out", str(tmp_path))
     assert result.returncode == 2
-    assert "no shipped policy for robot 'exoskeleton': pass --policy" in result.stderr
+    assert "no shipped policy for robot 'exoskeleton_knee': pass --policy" in result.stderr

@@ -186,3 +186,25 @@ def test_config_refuses_nonsense() -> None:
         AssistanceConfig(slew_rate=0.0)
     with pytest.raises(ValueError, match="ramp_in_s"):
         AssistanceConfig(ramp_in_s=-1.0)
+
+
+def test_a_fault_reported_elsewhere_cuts_torque_until_reports_stop_then_ramps_in() -> None:
+    run = Run()
+    assert run.ticks(0.5)[-1][0] == pytest.approx(10.0, abs=0.1)
+    run.shaper.fault(run.now, "non-finite observation")
+    assert run.shaper.mode is AssistMode.FAULT
+    held = run.ticks(0.04)  # within command_timeout_s (50 ms) of the report
+    assert np.all(held == 0.0)
+    after = run.ticks(0.5)
+    assert run.shaper.mode is AssistMode.ASSIST
+    assert after[0][0] < 1.0 and after[-1][0] > 0.5  # ramping in, not snapping back
+    assert any("fault: non-finite observation" in line for line in run.lines)
+
+
+def test_a_fault_does_not_release_or_mask_a_latched_estop() -> None:
+    run = Run()
+    run.ticks(0.2)
+    run.shaper.estop(run.now)
+    run.shaper.fault(run.now, "late report")
+    assert run.shaper.mode is AssistMode.ESTOP
+    assert np.all(run.ticks(0.2) == 0.0) and run.shaper.mode is AssistMode.ESTOP

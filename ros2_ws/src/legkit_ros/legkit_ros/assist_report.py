@@ -36,9 +36,9 @@ from legkit_ros.run_report import TIMING_FIGURES
 
 HIPS = [WEARER_JOINTS.index(name) for name in ("wearer_L_hip", "wearer_R_hip")]
 ASSIST_MODE = "ASSIST"
-SETTLE_AFTER_ASSIST = 2.5
-"""Seconds after assistance first starts before effort is scored: the ramp-in (2 s) and
-the low-pass filter must be through."""
+SETTLE_AFTER_START = 2.5
+"""Seconds after the first sample before effort is scored: the assistance's ramp-in
+(2 s) and low-pass filter must be through."""
 
 
 @dataclass
@@ -141,10 +141,9 @@ def summarize_assist(profile: RobotProfile, rec: AssistRecording, wall_s: float,
     a = rec.arrays()
     t = a["t"]
     assisting = a["mode"] == ASSIST_MODE
-    if assisting.any():
-        scored = assisting & (t >= t[np.argmax(assisting)] + SETTLE_AFTER_ASSIST)
-    else:
-        scored = assisting
+    # Whatever the mode, so that a run started transparent is the zero-torque baseline
+    # of an assisted one (`--param controller.transparent:=true`).
+    scored = t >= t[0] + SETTLE_AFTER_START if t.size else np.zeros(0, dtype=bool)
     hips = a["muscle"][:, HIPS] if len(t) else np.zeros((0, 2))
     hip_vel = a["wearer_vel"][:, HIPS] if len(t) else np.zeros((0, 2))
     device, device_vel = a["device_torque"], a["device_vel"]
@@ -206,7 +205,7 @@ def format_assist_summary(s: dict) -> str:
         )
     lines.append(
         f"assisted {s['assisted_s']:.1f} s; scored {s['scored_samples']} samples "
-        f"from {SETTLE_AFTER_ASSIST:.1f} s after assistance began:"
+        f"from {SETTLE_AFTER_START:.1f} s on:"
     )
     lines.append(
         f"  wearer hip effort {w['hip_effort_nm2']:.0f} N^2 m^2 (sum of both hips' mean "

@@ -111,7 +111,10 @@ class AssistanceControllerNode(Node):
         self.joint_map = JointMap(self.profile.joint_names)
         self.rejected: set[tuple[str, tuple[str, ...]]] = set()
         self.thighs: list[tuple[float, float, float] | None] = [None, None]  # (t, angle, rate)
-        self.transparent = False
+        # Starting transparent: donning the device, or the zero-torque baseline of an
+        # assist-on / assist-off comparison; /controller/transparent false assists.
+        self.transparent = bool(self.declare_parameter("transparent", False).value)
+        self.shaper.set_transparent(self.transparent)
         self.last_state_stamp = None
         self.last_update: float | None = None
         self.reason = "no data yet"

@@ -180,7 +180,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     return ap.parse_args(argv)
 
 
-DEFAULT_POLICY = {"quadruped": "quadruped_walk.onnx"}
+DEFAULT_POLICY = {"quadruped": "quadruped_walk.onnx", "exoskeleton": "exo_walk.onnx"}
 
 
 def main(argv=None) -> int:
