@@ -22,7 +22,6 @@ from pathlib import Path
 import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.node import Node
-from rclpy.qos import QoSProfile
 from rosgraph_msgs.msg import Clock as ClockMsg
 from sensor_msgs.msg import JointState
 from std_msgs.msg import String
@@ -32,7 +31,7 @@ from legkit.robots.profile import RobotProfile
 from legkit.wearer.gait import WEARER_JOINTS
 from legkit_ros import ros_io, topics
 from legkit_ros.latest import LatestMessage
-from legkit_ros.run_report import TIMING_FIGURES
+from legkit_ros.run_report import json_default, timing_figures
 
 HIPS = [WEARER_JOINTS.index(name) for name in ("wearer_L_hip", "wearer_R_hip")]
 ASSIST_MODE = "ASSIST"
@@ -93,12 +92,9 @@ class AssistMonitor(Node):
         )
         self.joint_states = LatestMessage(self, JointState, topics.JOINT_STATES, topics.CONTROL_QOS)
         self.clock = LatestMessage(self, ClockMsg, topics.CLOCK, topics.CONTROL_QOS)
-        mode_qos = QoSProfile(
-            depth=10,
-            reliability=topics.LATCHED_QOS.reliability,
-            durability=topics.LATCHED_QOS.durability,
+        self.create_subscription(
+            String, topics.CONTROLLER_STATE, self.on_mode, topics.MODE_WATCH_QOS
         )
-        self.create_subscription(String, topics.CONTROLLER_STATE, self.on_mode, mode_qos)
         self.create_subscription(DiagnosticArray, topics.DIAGNOSTICS, self.on_diag, 50)
 
     def on_mode(self, msg: String) -> None:
@@ -151,11 +147,6 @@ def summarize_assist(profile: RobotProfile, rec: AssistRecording, wall_s: float,
     def mean_or_nan(x: np.ndarray) -> float:
         return float(np.mean(x)) if x.size else float("nan")
 
-    timing = {}
-    for node, key, label in TIMING_FIGURES:
-        value = rec.diagnostics.get(node, {}).get(key)
-        if isinstance(value, float):
-            timing[label] = value
     return {
         "robot": profile.name,
         "mode": mode,
@@ -183,7 +174,7 @@ def summarize_assist(profile: RobotProfile, rec: AssistRecording, wall_s: float,
                 np.sum(np.maximum(device[scored] * device_vel[scored], 0.0), axis=1)
             ),
         },
-        "timing": timing,
+        "timing": timing_figures(rec.diagnostics),
         "cpu_percent": dict(rec.cpu_percent),
         "diagnostics": rec.diagnostics,
     }
@@ -220,7 +211,7 @@ def format_assist_summary(s: dict) -> str:
 
 def write_assist_folder(out: Path, rec: AssistRecording, summary: dict) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
-    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=_json_default))
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=json_default))
     (out / "summary.txt").write_text(format_assist_summary(summary) + "\n")
     np.savez_compressed(out / "recording.npz", **rec.arrays())
     return [
@@ -263,9 +254,3 @@ def plot_assist(rec: AssistRecording, path: Path) -> Path:
     fig.savefig(path, dpi=90)
     plt.close(fig)
     return path
-
-
-def _json_default(x):
-    if isinstance(x, (np.floating, np.integer)):
-        return x.item()
-    raise TypeError(type(x))

@@ -15,7 +15,6 @@ from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import Twist
 from nav_msgs.msg import Odometry
 from rclpy.node import Node
-from rclpy.qos import QoSProfile
 from rosgraph_msgs.msg import Clock as ClockMsg
 from sensor_msgs.msg import JointState
 from std_msgs.msg import String
@@ -125,13 +124,9 @@ class RunMonitor(Node):
         self.create_subscription(Twist, topics.CMD_VEL, self.builder.on_cmd, topics.EVENT_QOS)
         self.joint_states = LatestMessage(self, JointState, topics.JOINT_STATES, topics.CONTROL_QOS)
         self.clock = LatestMessage(self, ClockMsg, topics.CLOCK, topics.CONTROL_QOS)
-        # Deeper than the latched writer's 1: no transition is lost between two spins.
-        mode_qos = QoSProfile(
-            depth=10,
-            reliability=topics.LATCHED_QOS.reliability,
-            durability=topics.LATCHED_QOS.durability,
+        self.create_subscription(
+            String, topics.CONTROLLER_STATE, self.on_mode, topics.MODE_WATCH_QOS
         )
-        self.create_subscription(String, topics.CONTROLLER_STATE, self.on_mode, mode_qos)
         self.create_subscription(DiagnosticArray, topics.DIAGNOSTICS, self.builder.on_diag, 50)
 
     @property

@@ -33,6 +33,16 @@ TIMING_FIGURES = [
 ]
 
 
+def timing_figures(diagnostics: dict[str, dict[str, float | str]]) -> dict[str, float]:
+    """The TIMING_FIGURES found in the nodes' latest diagnostics, by label."""
+    timing = {}
+    for node, key, label in TIMING_FIGURES:
+        value = diagnostics.get(node, {}).get(key)
+        if isinstance(value, float):
+            timing[label] = value
+    return timing
+
+
 def summarize(profile: RobotProfile, rec: Recording, wall_s: float, mode: str) -> dict:
     a = rec.arrays()
     t = a["t"]
@@ -46,12 +56,7 @@ def summarize(profile: RobotProfile, rec: Recording, wall_s: float, mode: str) -
     }
     # Over the simulated part only, not the start-up of the processes.
     summary["real_time_factor"] = rec.real_time_factor()
-    timing = {}
-    for node, key, label in TIMING_FIGURES:
-        value = rec.diagnostics.get(node, {}).get(key)
-        if isinstance(value, float):
-            timing[label] = value
-    summary["timing"] = timing
+    summary["timing"] = timing_figures(rec.diagnostics)
     summary["cpu_percent"] = dict(rec.cpu_percent)
     summary["diagnostics"] = rec.diagnostics  # every node's last raw figures
 
@@ -129,7 +134,7 @@ def write_run_folder(
 ) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = [out / "summary.json", out / "summary.txt", out / "recording.npz"]
-    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=_json_default))
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=json_default))
     # The raw series, for scoring the run afterwards (legkit_train.evaluate reads it).
     np.savez_compressed(out / "recording.npz", **rec.arrays())
     (out / "summary.txt").write_text(format_summary(summary) + "\n")
@@ -186,7 +191,7 @@ def plot(rec: Recording, path: Path) -> Path:
     return path
 
 
-def _json_default(x):
+def json_default(x):
     if isinstance(x, (np.floating, np.integer)):
         return x.item()
     raise TypeError(type(x))

@@ -33,7 +33,6 @@ import rclpy
 from diagnostic_msgs.msg import DiagnosticArray
 from nav_msgs.msg import Odometry
 from rclpy.node import Node
-from rclpy.qos import QoSProfile
 from std_msgs.msg import String
 
 from legkit import REPO_ROOT, soak
@@ -73,13 +72,9 @@ class SoakWatcher(Node):
         self.loops: dict[str, soak.LoopCount] = {}
         self.strangers: dict[str, float] = {}
         self.create_subscription(Odometry, topics.ODOM, self.on_odom, topics.RECORD_QOS)
-        # Deeper than the latched writer's 1: no transition is lost between two spins.
-        mode_qos = QoSProfile(
-            depth=10,
-            reliability=topics.LATCHED_QOS.reliability,
-            durability=topics.LATCHED_QOS.durability,
+        self.create_subscription(
+            String, topics.CONTROLLER_STATE, self.on_mode, topics.MODE_WATCH_QOS
         )
-        self.create_subscription(String, topics.CONTROLLER_STATE, self.on_mode, mode_qos)
         self.create_subscription(DiagnosticArray, topics.DIAGNOSTICS, self.on_diagnostics, 50)
 
     def note_strangers(self, own: list[str], t: float) -> None:

@@ -60,3 +60,12 @@ LATCHED_QOS = QoSProfile(
     durability=DurabilityPolicy.TRANSIENT_LOCAL,
 )
 """Controller state: a late joiner still gets the current mode."""
+
+MODE_WATCH_QOS = QoSProfile(
+    history=HistoryPolicy.KEEP_LAST,
+    depth=10,
+    reliability=ReliabilityPolicy.RELIABLE,
+    durability=DurabilityPolicy.TRANSIENT_LOCAL,
+)
+"""Monitors of /controller/state: like LATCHED_QOS, but deeper than the writer's 1, so
+no transition is lost between two spins."""
