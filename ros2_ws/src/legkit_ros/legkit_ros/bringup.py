@@ -368,8 +368,23 @@ def run_processes(profile, rargs, args, run_dir: Path):
             rclpy.shutdown()
 
 
+OPERATOR_WATCH_S = 0.5
+"""Wall seconds the operator watches the robot after a successful start before leaving
+it: a fault the bridge reported just before (e.g. its watchdog while the controller was
+still discovering it) can arrive after the start and put the robot back in DAMPING."""
+
+
+def standing_up(node, spin) -> bool:
+    """Whether the controller is still in STANDUP or ACTIVE after OPERATOR_WATCH_S."""
+    end = time.monotonic() + OPERATOR_WATCH_S
+    while time.monotonic() < end:
+        spin()
+    return node.builder.mode in ("STANDUP", "ACTIVE")
+
+
 def start_like_the_operator(node, spin, timeout: float) -> None:
-    """Wait for the hardware bridge to be active, then call /controller/start.
+    """Wait for the hardware bridge to be active, then call /controller/start, and again
+    if the robot is back in DAMPING within OPERATOR_WATCH_S (as an operator would).
 
     The robot's start-up procedure: the controller's `auto_start` is off on hardware,
     so nothing moves until a person has seen the bridge active. Raises RuntimeError
@@ -403,7 +418,7 @@ def start_like_the_operator(node, spin, timeout: float) -> None:
             reply = (
                 call(start_client, Trigger.Request()) if start_client.service_is_ready() else None
             )
-            if reply is not None and reply.success:
+            if reply is not None and reply.success and standing_up(node, spin):
                 print(f"legkit-sim: hardware bridge active; {reply.message}", flush=True)
                 return
             if time.monotonic() > end:
