@@ -53,6 +53,7 @@ def test_from_dict_rejects_an_unknown_key_naming_its_path(data: dict, path: str)
         {"randomization": {"pushes": {"interval_s": 0.0}}},
         {"randomization": {"pushes": {"enabled": "no"}}},
         {"termination_tilt": True},
+        {"tracking_sigma": 0.0},
         {"commands": {"vy": "wide"}},
     ],
 )

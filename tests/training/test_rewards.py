@@ -12,6 +12,7 @@ from legkit_train.config import RewardWeights
 from legkit_train.rewards import (
     REWARD_TERMS,
     StepData,
+    ang_vel_tracking,
     base_height,
     feet_air_time,
     joint_limits,
@@ -42,6 +43,7 @@ def step_data(**overrides: object) -> StepData:
         base_height=0.30,
         base_height_target=0.30,
         dt=0.02,
+        tracking_sigma=0.25,
     )
     values.update(overrides)
     return StepData(**values)  # type: ignore[arg-type]
@@ -65,6 +67,15 @@ def test_tracking_pays_one_when_perfect_and_e_to_minus_one_half_a_metre_per_seco
     assert lin_vel_tracking(step_data()) == 1.0
     off = step_data(command=np.array([0.5, 0.0, 0.0]))
     assert lin_vel_tracking(off) == pytest.approx(math.exp(-1.0))
+
+
+def test_a_narrower_tracking_kernel_pays_less_for_the_same_error() -> None:
+    slow = dict(command=np.array([0.5, 0.0, 0.5]), base_lin_vel=np.array([0.3, 0.0, 0.0]))
+    slow_yaw = dict(base_ang_vel=np.array([0.0, 0.0, 0.3]))
+    wide, narrow = step_data(**slow, **slow_yaw), step_data(**slow, **slow_yaw, tracking_sigma=0.1)
+    assert lin_vel_tracking(narrow) == pytest.approx(math.exp(-0.04 / 0.1))
+    assert lin_vel_tracking(narrow) < lin_vel_tracking(wide)
+    assert ang_vel_tracking(narrow) < ang_vel_tracking(wide)
 
 
 def test_air_time_pays_at_touchdown_only_while_moving_is_commanded() -> None:

@@ -202,6 +202,11 @@ class EnvConfig:
     """Episodes are truncated after this much simulated time [s]."""
     termination_tilt: float = 1.0
     """An episode ends when the base z axis leans further than this from vertical [rad]."""
+    tracking_sigma: float = 0.25
+    """Width of the velocity-tracking kernels exp(-err^2 / sigma) [(m/s)^2, (rad/s)^2].
+    legged_gym's 0.25 rewards a 0.2 m/s error with 0.85 of the maximum: too flat a slope
+    to pull a policy that undershoots its commands the last 0.2 m/s. A narrower kernel
+    sharpens it; the curriculum's threshold applies to the kernel of this width."""
     only_positive_rewards: bool = True
     """Clip each step's total reward at zero (legged_gym's default), so that while the
     penalties still outweigh the tracking terms an early fall is never the best return.
@@ -212,6 +217,8 @@ class EnvConfig:
             raise ValueError(f"episode_length_s must be > 0, got {self.episode_length_s}")
         if not 0.0 < self.termination_tilt <= math.pi:
             raise ValueError(f"termination_tilt must be in (0, pi], got {self.termination_tilt}")
+        if not self.tracking_sigma > 0.0:
+            raise ValueError(f"tracking_sigma must be > 0, got {self.tracking_sigma}")
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> EnvConfig:

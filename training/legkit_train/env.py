@@ -249,6 +249,7 @@ class QuadrupedWalkEnv(gym.Env[np.ndarray, np.ndarray]):
             base_height=float(state.base_position[2]),
             base_height_target=self.profile.nominal_base_height,
             dt=self._dt,
+            tracking_sigma=self.config.tracking_sigma,
         )
         self._prev_joint_vel = state.joint_velocities
         return data

@@ -15,8 +15,6 @@ import numpy as np
 
 from legkit_train.config import RewardWeights
 
-TRACKING_SIGMA = 0.25
-"""Width of the tracking kernels exp(-err^2 / sigma) [(m/s)^2 or (rad/s)^2]."""
 SOFT_LIMIT_FRACTION = 0.9
 """Joints are penalised beyond this fraction of their range, centred on its middle."""
 AIR_TIME_TARGET = 0.5
@@ -65,6 +63,8 @@ class StepData:
     """Height the base should keep: the profile's nominal standing height [m]."""
     dt: float
     """Policy step [s]."""
+    tracking_sigma: float
+    """Width of the tracking kernels exp(-err^2 / sigma) [(m/s)^2 or (rad/s)^2]."""
 
 
 RewardTerm = Callable[[StepData], float]
@@ -82,13 +82,13 @@ def reward_term(fn: RewardTerm) -> RewardTerm:
 @reward_term
 def lin_vel_tracking(d: StepData) -> float:
     err = d.command[:2] - d.base_lin_vel[:2]
-    return float(np.exp(-np.dot(err, err) / TRACKING_SIGMA))
+    return float(np.exp(-np.dot(err, err) / d.tracking_sigma))
 
 
 @reward_term
 def ang_vel_tracking(d: StepData) -> float:
     err = d.command[2] - d.base_ang_vel[2]
-    return float(np.exp(-err * err / TRACKING_SIGMA))
+    return float(np.exp(-err * err / d.tracking_sigma))
 
 
 @reward_term
