@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pybullet
 import torch
 
 from legkit_train.env import QuadrupedWalkEnv
@@ -25,9 +26,24 @@ from legkit_train.train import TrainConfig, Trainer
 from legkit_train.vec_env import LegkitVecEnv
 
 
-def single_env(seconds: float) -> float:
-    """Steps/s of one environment stepped directly, a random policy, with resets."""
+def single_env(seconds: float) -> tuple[float, float]:
+    """One environment stepped directly, a random policy, with resets.
+
+    Returns (env steps/s, env steps/s the physics engine alone would allow): the second
+    counts only the time inside pybullet's stepSimulation, so it is the ceiling of this
+    environment on one core however lean the Python around it becomes.
+    """
     env = QuadrupedWalkEnv()
+    physics_s = 0.0
+    step_simulation = pybullet.stepSimulation
+
+    def timed_step_simulation(*args: object, **kwargs: object) -> None:
+        nonlocal physics_s
+        t = time.perf_counter()
+        step_simulation(*args, **kwargs)
+        physics_s += time.perf_counter() - t
+
+    pybullet.stepSimulation = timed_step_simulation
     rng = np.random.default_rng(0)
     env.reset(seed=0)
     steps, start = 0, time.perf_counter()
@@ -37,8 +53,9 @@ def single_env(seconds: float) -> float:
         if terminated or truncated:
             env.reset()
     rate = steps / (time.perf_counter() - start)
+    pybullet.stepSimulation = step_simulation
     env.close()
-    return rate
+    return rate, steps / physics_s
 
 
 def pool(num_envs: int, workers: int, seconds: float) -> float:
@@ -77,8 +94,12 @@ def run(seconds: float = 10.0, iterations: int = 10) -> dict[str, float]:
     )
     print(f"{'setting':44s} {'env steps/s':>12s}")
     label = "1 env, in process"
-    figures[f"{label} [env steps/s]"] = rate = single_env(seconds)
+    rate, physics_ceiling = single_env(seconds)
+    figures[f"{label} [env steps/s]"] = rate
     print(f"{label:44s} {rate:12.0f}")
+    label = "  ceiling: physics engine alone, 1 core"
+    figures["physics engine alone, 1 core [env steps/s]"] = physics_ceiling
+    print(f"{label:44s} {physics_ceiling:12.0f}")
     for num_envs, workers in ((2, 2), (16, 2), (64, 2)):
         label = f"{num_envs} envs, {workers} worker processes"
         figures[f"{label} [env steps/s]"] = rate = pool(num_envs, workers, seconds)
