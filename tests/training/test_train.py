@@ -169,6 +169,38 @@ def test_an_env_config_file_changes_what_is_trained_and_is_recorded(tmp_path: Pa
     assert checkpoint["env_config"]["rewards"]["feet_air_time"] == 2.0
 
 
+def test_resuming_with_other_env_settings_names_each_change(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli(tmp_path / "a", 1)
+    config = tmp_path / "env.yaml"
+    config.write_text("tracking_sigma: 0.1\nrewards:\n  feet_air_time: 2.0\n")
+    capsys.readouterr()
+    cli(
+        tmp_path / "b",
+        1,
+        "--resume",
+        str(tmp_path / "a" / "model_1.pt"),
+        "--env-config",
+        str(config),
+    )
+    out = capsys.readouterr().out
+    assert "environment settings changed since that checkpoint:" in out
+    assert "tracking_sigma: 0.25 -> 0.1" in out
+    assert "rewards.feet_air_time: 1.0 -> 2.0" in out
+    assert "commands" not in out  # unchanged settings are not listed
+
+    cli(
+        tmp_path / "c",
+        1,
+        "--resume",
+        str(tmp_path / "b" / "model_2.pt"),
+        "--env-config",
+        str(config),
+    )
+    assert "changed since" not in capsys.readouterr().out
+
+
 def test_resuming_restores_each_environments_curriculum_level(tmp_path: Path) -> None:
     config = TrainConfig(num_envs=2, num_workers=1)
     with Trainer(config, run_dir=None, env_config=nominal_config(), verbose=False) as trainer:

@@ -17,7 +17,7 @@ import dataclasses
 from pathlib import Path
 
 from legkit_train.exo_config import TASKS, ExoEnvConfig
-from legkit_train.train import ModelConfig, PpoConfig, TrainConfig, Trainer
+from legkit_train.train import ModelConfig, PpoConfig, TrainConfig, Trainer, print_resumed
 
 
 def load_env_config(path: Path) -> ExoEnvConfig:
@@ -60,8 +60,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     with Trainer(config, args.run_dir, env_config) as trainer:
         if args.resume:
-            trainer.load(args.resume)
-            print(f"resumed from {args.resume} at iteration {trainer.iteration}")
+            changes = trainer.load(args.resume)
+            print_resumed(args.resume, trainer.iteration, changes)
         trainer.learn(config.iterations)
 
 

@@ -207,11 +207,13 @@ class Trainer:
         }
         torch.save(state, path)
 
-    def load(self, path: str | os.PathLike[str]) -> None:
+    def load(self, path: str | os.PathLike[str]) -> list[str]:
         """Resume from a checkpoint: weights, optimizer, normalizer and iteration count.
 
         Raises `CheckpointMismatch` before touching any weight when the checkpoint was
-        trained for another robot or observation/action size.
+        trained for another robot or observation/action size. Returns the environment
+        settings this run trains with that differ from the checkpoint's ("path: old ->
+        new"): a new stage's intended change, or a forgotten --env-config.
         """
         state = torch.load(path, map_location="cpu", weights_only=False)
         check_compatible(state, self.metadata(), str(path))
@@ -219,6 +221,7 @@ class Trainer:
         self.iteration = int(state["iteration"])
         self.train_seconds = float(state.get("train_seconds", float("nan")))
         self._restore_curriculum(state.get("curriculum_levels"))
+        return settings_changed(state.get("env_config") or {}, dataclasses.asdict(self.env.cfg))
 
     def _restore_curriculum(self, levels: list[float] | None) -> None:
         """Give the environments the checkpoint's curriculum levels.
@@ -356,6 +359,27 @@ def check_compatible(state: dict[str, Any], expected: dict[str, Any], where: str
         )
 
 
+def settings_changed(before: dict[str, Any], after: dict[str, Any], where: str = "") -> list[str]:
+    """Each leaf of the nested settings `after` that differs from `before`: "path: old -> new"."""
+    changes = []
+    for key, new in after.items():
+        old = before.get(key)
+        if isinstance(new, dict) and isinstance(old, dict):
+            changes += settings_changed(old, new, f"{where}{key}.")
+        elif old != new and not (isinstance(old, list | tuple) and tuple(old) == tuple(new)):
+            changes.append(f"{where}{key}: {old!r} -> {new!r}")
+    return changes
+
+
+def print_resumed(path: str, iteration: int, changes: list[str]) -> None:
+    """The resume line, and every environment setting that is not the checkpoint's."""
+    print(f"resumed from {path} at iteration {iteration}")
+    if changes:
+        print("environment settings changed since that checkpoint:")
+        for change in changes:
+            print(f"  {change}")
+
+
 def load_env_config(path: Path) -> EnvConfig:
     """EnvConfig from a YAML (or JSON) file; ValueError naming an unknown or bad key."""
     import yaml
@@ -425,8 +449,8 @@ def main(argv: list[str] | None = None) -> None:
     env_config = load_env_config(args.env_config) if args.env_config else EnvConfig()
     with Trainer(config, args.run_dir, env_config) as trainer:
         if args.resume:
-            trainer.load(args.resume)
-            print(f"resumed from {args.resume} at iteration {trainer.iteration}")
+            changes = trainer.load(args.resume)
+            print_resumed(args.resume, trainer.iteration, changes)
             if args.learning_rate:
                 trainer.set_learning_rate(args.learning_rate)
         trainer.learn(config.iterations)
