@@ -202,6 +202,11 @@ class EnvConfig:
     """Episodes are truncated after this much simulated time [s]."""
     termination_tilt: float = 1.0
     """An episode ends when the base z axis leans further than this from vertical [rad]."""
+    history_length: int = 1
+    """Observation frames the policy sees, oldest first (one frame: the contract's 45
+    values). Recorded in the exported contract, so deployment stacks the same frames. The
+    policy has no linear-velocity input: past frames let it tell stance from swing and
+    so read its speed off its legs."""
     tracking_sigma: float = 0.25
     """Width of the velocity-tracking kernels exp(-err^2 / sigma) [(m/s)^2, (rad/s)^2].
     legged_gym's 0.25 rewards a 0.2 m/s error with 0.85 of the maximum: too flat a slope
@@ -217,6 +222,10 @@ class EnvConfig:
             raise ValueError(f"episode_length_s must be > 0, got {self.episode_length_s}")
         if not 0.0 < self.termination_tilt <= math.pi:
             raise ValueError(f"termination_tilt must be in (0, pi], got {self.termination_tilt}")
+        if isinstance(self.history_length, bool) or not (
+            isinstance(self.history_length, int) and self.history_length >= 1
+        ):
+            raise ValueError(f"history_length must be an integer >= 1, got {self.history_length}")
         if not self.tracking_sigma > 0.0:
             raise ValueError(f"tracking_sigma must be > 0, got {self.tracking_sigma}")
 
@@ -256,6 +265,10 @@ def _updated(base: _T, data: Mapping[str, Any], where: str) -> _T:
             if not isinstance(value, bool):
                 raise ValueError(f"config key '{path}': expected true or false, got {value!r}")
             changes[key] = value
+        elif hint is int:
+            if not (_is_number(value) and float(value).is_integer()):
+                raise ValueError(f"config key '{path}': expected an integer, got {value!r}")
+            changes[key] = int(value)
         else:
             if not _is_number(value):
                 raise ValueError(f"config key '{path}': expected a number, got {value!r}")

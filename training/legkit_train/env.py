@@ -17,7 +17,8 @@ import numpy as np
 from gymnasium import spaces
 
 from legkit.control.pid import JointPid
-from legkit.policy.contract import PolicyContract, contract_for_profile
+from legkit.policy.contract import PolicyContract
+from legkit.policy.defaults import training_contract
 from legkit.policy.observation import ObservationBuilder, ObservationInputs
 from legkit.robots import QUADRUPED
 from legkit.robots.profile import RobotProfile
@@ -69,7 +70,9 @@ class QuadrupedWalkEnv(gym.Env[np.ndarray, np.ndarray]):
         # Fail at construction, not after hours of training, on a weight without a term.
         self._weights = validate_weights(self.config.rewards)
 
-        self.contract: PolicyContract = contract_for_profile(profile)
+        self.contract: PolicyContract = training_contract(
+            profile, history_length=self.config.history_length
+        )
         self._builder = ObservationBuilder.from_contract(self.contract)
         self.world = PybulletWorld(
             profile, SimConfig(physics_rate_hz=profile.physics_rate_hz, initial_pose="standing")

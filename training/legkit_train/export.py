@@ -98,6 +98,8 @@ def export(
     profile = get_profile(state["robot"])
     contract = training_contract(
         profile,
+        # The run's frame count; None (an env without the setting) keeps the robot's.
+        history_length=(state.get("env_config") or {}).get("history_length"),
         provenance={
             "description": description or f"PPO policy from {Path(checkpoint).name}",
             "command": command,

@@ -37,13 +37,21 @@ POLICY_SETTINGS: dict[str, dict[str, Any]] = {
 
 
 def training_contract(
-    profile: RobotProfile, provenance: Mapping[str, str] | None = None
+    profile: RobotProfile,
+    provenance: Mapping[str, str] | None = None,
+    history_length: int | None = None,
 ) -> PolicyContract:
-    """The contract `profile`'s policies are trained (and exported) with."""
+    """The contract `profile`'s policies are trained (and exported) with.
+
+    `history_length` replaces the robot's usual number of stacked observation frames
+    (a training run's choice, recorded in its checkpoint).
+    """
     try:
-        settings = POLICY_SETTINGS[profile.name]
+        settings = dict(POLICY_SETTINGS[profile.name])
     except KeyError:
         raise ValueError(
             f"no policy settings for robot '{profile.name}'; known: {sorted(POLICY_SETTINGS)}"
         ) from None
+    if history_length is not None:
+        settings["history_length"] = history_length
     return contract_for_profile(profile, provenance=provenance, **settings)
