@@ -14,6 +14,7 @@ from tensordict import TensorDict
 
 from legkit.policy import OnnxPolicy, read_contract
 from legkit_train.config import EnvConfig
+from legkit_train.evaluate import evaluate_env
 from legkit_train.export import export, load_actor, load_checkpoint
 from legkit_train.history import main as history_main
 from legkit_train.history import widen_history
@@ -92,6 +93,9 @@ def test_a_widened_checkpoint_resumes_and_exports_with_its_frames(
     contract = read_contract(out)
     assert contract.history_length == 3 and contract.observation_size == 3 * FRAME
     assert OnnxPolicy(out).act(np.zeros(3 * FRAME, np.float32)).shape == (12,)
+    # The evaluation builds its env with the frames the policy's contract reads.
+    score, (trace,) = evaluate_env(out, episodes=1, randomized=False, episode_s=0.5)
+    assert len(trace.t) == 25 or score.falls == 1
 
 
 def test_a_widened_checkpoint_is_refused_by_a_run_with_another_frame_count(

@@ -65,11 +65,17 @@ def max_command(ranges: CommandRanges, scale: float = 1.0) -> tuple[float, float
     )
 
 
-def evaluation_env_config(randomized: bool, episode_s: float = EPISODE_S) -> EnvConfig:
-    """The training env set up for scoring: full command ranges, commands held, as scripted."""
+def evaluation_env_config(
+    randomized: bool, episode_s: float = EPISODE_S, history_length: int = 1
+) -> EnvConfig:
+    """The training env set up for scoring: full command ranges, commands held, as scripted.
+
+    `history_length` is the policy contract's: the env stacks as many frames as it reads.
+    """
     base = EnvConfig()
     return dataclasses.replace(
         base,
+        history_length=history_length,
         randomization=base.randomization if randomized else Randomization.none(),
         curriculum=Curriculum(enabled=False),
         # Longer than an episode: the evaluation sets every command itself.
@@ -115,7 +121,7 @@ def evaluate_env(
     """
     policy = OnnxPolicy(resolve_model(policy_path))
     profile = get_profile(policy.contract.robot)
-    config = evaluation_env_config(randomized, episode_s)
+    config = evaluation_env_config(randomized, episode_s, policy.contract.history_length)
     env = QuadrupedWalkEnv(config, profile)
     try:
         schedule = evaluation_schedule(
