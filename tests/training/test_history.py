@@ -79,6 +79,35 @@ def test_a_widened_actor_acts_as_before_whatever_the_older_frames_hold(
     torch.testing.assert_close(after, before, atol=1e-5, rtol=0.0)
 
 
+def test_new_weights_start_without_momentum_at_their_neighbours_gradient_scale(
+    one_frame_checkpoint: Path,
+) -> None:
+    # A zero second moment would make Adam's first steps on 180 new inputs about three
+    # learning rates each: enough to undo a trained gait.
+    state = load_checkpoint(one_frame_checkpoint)
+    widened = widen_history(state, 3)
+    first_layers = [
+        (old, new)
+        for old, new in zip(
+            state["optimizer_state_dict"]["state"].values(),
+            widened["optimizer_state_dict"]["state"].values(),
+            strict=True,
+        )
+        if new["exp_avg"].shape != old["exp_avg"].shape
+    ]
+    assert len(first_layers) == 2  # the actor's and the critic's
+    for old, new in first_layers:
+        added = 2 * FRAME
+        assert torch.all(new["exp_avg"][:, :added] == 0.0)
+        torch.testing.assert_close(new["exp_avg"][:, added:], old["exp_avg"])
+        for frame in range(2):
+            torch.testing.assert_close(
+                new["exp_avg_sq"][:, frame * FRAME : (frame + 1) * FRAME],
+                old["exp_avg_sq"][:, :FRAME],
+            )
+        torch.testing.assert_close(new["exp_avg_sq"][:, added:], old["exp_avg_sq"])
+
+
 def test_a_widened_checkpoint_resumes_and_exports_with_its_frames(
     one_frame_checkpoint: Path, tmp_path: Path
 ) -> None:

@@ -7,8 +7,11 @@ oldest first, as `legkit.policy.observation` stacks them. The new, older frames 
 the first layer of the actor and of the critic through zero weights, so the widened
 policy acts and values exactly as the old one did; training then learns what the past
 is worth. Their normalizer statistics start as copies of the oldest known frame's,
-which is what those inputs will look like. Optimizer moments of the new weights start
-at zero, as Adam's do for any fresh parameter.
+which is what those inputs will look like. In the optimizer the new weights start with no
+momentum and with the second moment of the same input's weights in that oldest frame:
+at a zero second moment Adam's first steps on them would be about three learning rates
+each, in the sign of the gradient, on 180 new inputs at once, and that undid the
+policy's gait within 250 iterations (5 of 10 nominal episodes fell, from 1).
 
 Resume the widened checkpoint with an env config that sets the same `history_length`;
 a different one is refused before training starts (observation size mismatch).
@@ -60,7 +63,7 @@ def widen_history(state: dict[str, Any], frames: int) -> dict[str, Any]:
         old_weight = weights[FIRST_LAYER]
         weights[FIRST_LAYER] = _zeros_in_front(old_weight, added * frame)
         new_columns[tuple(old_weight.shape)] = added * frame
-    _widen_optimizer(widened["optimizer_state_dict"], new_columns)
+    _widen_optimizer(widened["optimizer_state_dict"], new_columns, frame, added)
     return widened
 
 
@@ -68,15 +71,18 @@ def _zeros_in_front(matrix: torch.Tensor, columns: int) -> torch.Tensor:
     return torch.cat([matrix.new_zeros(matrix.shape[0], columns), matrix], dim=1)
 
 
-def _widen_optimizer(optimizer: dict[str, Any], new_columns: dict[tuple, int]) -> None:
+def _widen_optimizer(
+    optimizer: dict[str, Any], new_columns: dict[tuple, int], frame: int, added: int
+) -> None:
     """Widen the Adam moments of the two first-layer weights (found by their shapes)."""
     found = dict.fromkeys(new_columns, 0)
     for moments in optimizer["state"].values():
         shape = tuple(moments["exp_avg"].shape)
         if shape in new_columns:
             found[shape] += 1
-            for key in ("exp_avg", "exp_avg_sq"):
-                moments[key] = _zeros_in_front(moments[key], new_columns[shape])
+            moments["exp_avg"] = _zeros_in_front(moments["exp_avg"], new_columns[shape])
+            oldest = moments["exp_avg_sq"][:, :frame]
+            moments["exp_avg_sq"] = torch.cat([oldest] * added + [moments["exp_avg_sq"]], dim=1)
     if any(count != 1 for count in found.values()):
         raise ValueError(
             f"cannot tell the first-layer weights apart in the optimizer state: {found}"
