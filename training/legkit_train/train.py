@@ -366,6 +366,9 @@ def settings_changed(before: dict[str, Any], after: dict[str, Any], where: str =
         old = before.get(key)
         if isinstance(new, dict) and isinstance(old, dict):
             changes += settings_changed(old, new, f"{where}{key}.")
+        elif key not in before:
+            # A setting newer than the checkpoint: it trained with whatever the code did then.
+            changes.append(f"{where}{key}: (not recorded) -> {new!r}")
         elif old != new and not (isinstance(old, list | tuple) and tuple(old) == tuple(new)):
             changes.append(f"{where}{key}: {old!r} -> {new!r}")
     return changes
