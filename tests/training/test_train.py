@@ -17,6 +17,7 @@ from legkit_train.train import (
     TrainConfig,
     Trainer,
     main,
+    settings_changed,
 )
 from legkit_train.vec_env import OBS_GROUP, LegkitVecEnv
 from tests.training.envs import nominal_config
@@ -199,6 +200,12 @@ def test_resuming_with_other_env_settings_names_each_change(
         str(config),
     )
     assert "changed since" not in capsys.readouterr().out
+
+
+def test_settings_newer_than_the_checkpoint_are_reported_as_not_recorded() -> None:
+    before = {"episode_length_s": 20.0, "commands": {"vx": [-1.0, 1.0]}}
+    after = {"episode_length_s": 20.0, "commands": {"vx": (-1.0, 1.0)}, "history_length": 1}
+    assert settings_changed(before, after) == ["history_length: (not recorded) -> 1"]
 
 
 def test_resuming_restores_each_environments_curriculum_level(tmp_path: Path) -> None:
