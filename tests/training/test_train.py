@@ -16,6 +16,7 @@ from legkit_train.train import (
     PpoConfig,
     TrainConfig,
     Trainer,
+    checkpoint_env_steps,
     main,
     settings_changed,
 )
@@ -133,6 +134,18 @@ def test_resuming_continues_the_iteration_count_and_writes_logs(
     checkpoint = torch.load(tmp_path / "b" / "model_3.pt", weights_only=False)
     assert checkpoint["iteration"] == 3
     assert checkpoint["robot"] == "quadruped" and checkpoint["observation_size"] == OBS
+
+
+def test_a_checkpoint_counts_the_env_steps_of_every_stage_whatever_its_batch(
+    tmp_path: Path,
+) -> None:
+    cli(tmp_path / "a", 2)  # 2 envs x 24 steps per iteration
+    cli(tmp_path / "b", 1, "--num-envs", "4", "--resume", str(tmp_path / "a" / "model_2.pt"))
+    checkpoint = torch.load(tmp_path / "b" / "model_3.pt", weights_only=False)
+    assert checkpoint_env_steps(checkpoint) == 2 * 2 * 24 + 1 * 4 * 24
+
+    del checkpoint["env_steps"]  # written before stages could change the batch
+    assert checkpoint_env_steps(checkpoint) == 3 * 4 * 24
 
 
 @pytest.mark.parametrize(

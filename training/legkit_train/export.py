@@ -28,7 +28,12 @@ from legkit import REPO_ROOT
 from legkit.policy import OnnxPolicy, PolicyContract, embed_contract
 from legkit.policy.defaults import training_contract
 from legkit.robots import get_profile
-from legkit_train.train import CHECKPOINT_FORMAT, ModelConfig, TrainConfig
+from legkit_train.train import (
+    CHECKPOINT_FORMAT,
+    ModelConfig,
+    TrainConfig,
+    checkpoint_env_steps,
+)
 from legkit_train.vec_env import OBS_GROUP
 
 OPSET = 18
@@ -78,9 +83,8 @@ def load_actor(state: dict[str, Any]) -> MLPModel:
 
 
 def training_steps(state: dict[str, Any]) -> int:
-    """Environment steps behind a checkpoint (iterations x envs x steps per rollout)."""
-    cfg = state["train_config"]
-    return int(state["iteration"]) * int(cfg["num_envs"]) * int(cfg["num_steps_per_env"])
+    """Environment steps behind a checkpoint (see `legkit_train.train.checkpoint_env_steps`)."""
+    return checkpoint_env_steps(state)
 
 
 def export(

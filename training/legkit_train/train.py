@@ -174,6 +174,8 @@ class Trainer:
         """Learning iterations completed, over every run resumed into this one."""
         self.train_seconds = 0.0
         """Wall-clock time spent in those iterations (rollouts and updates) [s]."""
+        self.env_steps = 0
+        """Environment steps collected in those iterations (stages may differ in batch)."""
         self._update_threads = max(1, os.cpu_count() or 1)
         self.run_dir = Path(run_dir) if run_dir is not None else None
         self.writer: SummaryWriter | None = None
@@ -198,6 +200,7 @@ class Trainer:
             **self.metadata(),
             "iteration": self.iteration,
             "train_seconds": self.train_seconds,
+            "env_steps": self.env_steps,
             "train_config": dataclasses.asdict(self.config),
             "env_config": dataclasses.asdict(self.env.cfg),
             # Per-environment state a resumed run must not lose: commands would shrink
@@ -220,6 +223,7 @@ class Trainer:
         self.alg.load(state, None, strict=True)
         self.iteration = int(state["iteration"])
         self.train_seconds = float(state.get("train_seconds", float("nan")))
+        self.env_steps = checkpoint_env_steps(state)
         self._restore_curriculum(state.get("curriculum_levels"))
         return settings_changed(state.get("env_config") or {}, dataclasses.asdict(self.env.cfg))
 
@@ -274,6 +278,7 @@ class Trainer:
             t2 = time.perf_counter()
             self.iteration = it + 1
             self.train_seconds += t2 - t0
+            self.env_steps += samples
             self._log(it, losses, logs, t1 - t0, t2 - t1)
             if self.verbose:
                 elapsed = time.perf_counter() - started
@@ -344,6 +349,18 @@ class Trainer:
             f"lr {self.alg.learning_rate:.1e}  {steps_per_s:6.0f} steps/s  "
             f"ETA {time.strftime('%H:%M:%S', time.gmtime(eta_s))}"
         )
+
+
+def checkpoint_env_steps(state: dict[str, Any]) -> int:
+    """Environment steps behind a checkpoint, over every stage of its lineage.
+
+    Recorded since stages could change the batch; an older checkpoint had one batch size
+    throughout, so iterations x envs x steps per rollout is its count.
+    """
+    if "env_steps" in state:
+        return int(state["env_steps"])
+    cfg = state["train_config"]
+    return int(state["iteration"]) * int(cfg["num_envs"]) * int(cfg["num_steps_per_env"])
 
 
 def check_compatible(state: dict[str, Any], expected: dict[str, Any], where: str) -> None:
