@@ -253,3 +253,34 @@ def test_targets_beyond_the_joint_limits_are_clamped_as_the_controller_clamps_th
     obs_exact = at_limit.step(exact.astype(np.float32))[0]
     sensed = ObservationBuilder.from_contract(contract).term_slices()["joint_pos"]
     np.testing.assert_allclose(obs_beyond[sensed], obs_exact[sensed], atol=1e-5)
+
+
+def test_reversals_make_a_resampled_command_the_opposite_of_the_one_before(
+    make_env: MakeEnv,
+) -> None:
+    config = nominal_config()
+    config.commands = dataclasses.replace(
+        config.commands, resample_period_s=0.1, still_fraction=0.0, reversal_fraction=1.0
+    )
+    config.curriculum = dataclasses.replace(config.curriculum, enabled=False)  # full ranges
+    env = make_env(config)
+    env.reset(seed=0, options={"command": [0.3, -0.2, 0.4]})
+    commands = []
+    for _ in range(15):  # 0.3 s: three resamples
+        _, _, _, _, info = env.step(np.zeros(12, dtype=np.float32))
+        commands.append(info["command"].copy())
+    changes = [c for a, c in zip(commands, commands[1:], strict=False) if not np.allclose(a, c)]
+    assert len(changes) >= 2
+    for command in changes:
+        assert np.allclose(np.abs(command), [0.3, 0.2, 0.4])
+    np.testing.assert_allclose(changes[0], -changes[1])
+
+
+def test_without_reversals_resampled_commands_are_drawn_afresh(make_env: MakeEnv) -> None:
+    config = nominal_config()
+    config.commands = dataclasses.replace(config.commands, resample_period_s=0.1)
+    env = make_env(config)
+    env.reset(seed=0, options={"command": [0.3, -0.2, 0.4]})
+    for _ in range(6):
+        _, _, _, _, info = env.step(np.zeros(12, dtype=np.float32))
+    assert not np.allclose(np.abs(info["command"]), [0.3, 0.2, 0.4])

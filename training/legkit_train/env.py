@@ -260,7 +260,7 @@ class QuadrupedWalkEnv(gym.Env[np.ndarray, np.ndarray]):
     def _perturb(self) -> None:
         """New command and pushes at their periods, ready for the next policy step."""
         if self._steps % self._resample_every == 0:
-            self.command = self._sample_command()
+            self.command = self._sample_command(previous=self.command)
         if self._steps % self._push_every == 0:
             pushes = self.config.randomization.pushes
             # Drawn even when disabled so the random stream does not depend on the setting.
@@ -268,8 +268,17 @@ class QuadrupedWalkEnv(gym.Env[np.ndarray, np.ndarray]):
             if pushes.enabled:
                 self.world.push_base(np.array([dv[0], dv[1], 0.0]))
 
-    def _sample_command(self) -> np.ndarray:
-        if self.np_random.uniform() < self.config.commands.still_fraction:
+    def _sample_command(self, previous: np.ndarray | None = None) -> np.ndarray:
+        """A new command; `previous` (None at a reset) is the one it replaces."""
+        commands = self.config.commands
+        # Drawn only when configured, so that the random stream of configurations without
+        # reversals (the shipped policy's evaluation among them) stays as it was.
+        fraction = commands.reversal_fraction
+        reverse = fraction > 0.0 and self.np_random.uniform() < fraction
+        if reverse and previous is not None and previous.any():
+            low, high = np.array(self.curriculum.ranges()).T
+            return np.clip(-previous, low, high)
+        if self.np_random.uniform() < commands.still_fraction:
             return np.zeros(3)
         return np.array(
             [self.np_random.uniform(low, high) for low, high in self.curriculum.ranges()]
