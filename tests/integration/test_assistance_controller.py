@@ -219,8 +219,13 @@ def reaches_full_torque(exo: ExoDriver, request: float = 10.0) -> None:
     full = np.full(2, min(request, LIMIT))
 
     def at_full() -> bool:
+        """At the request and settled: the low-pass has stopped creeping up to it, so a
+        fade that follows starts from a constant torque."""
         with exo.lock:
-            return bool(exo.efforts) and np.allclose(exo.efforts[-1][1], full, atol=0.05)
+            if len(exo.efforts) < 2:
+                return False
+            (_, before), (_, last) = exo.efforts[-2:]
+        return np.allclose(last, full, atol=0.05) and np.allclose(last, before, rtol=0, atol=1e-9)
 
     wait_until(at_full, 60.0, f"the full assistance torque {full[0]} N m")
 
