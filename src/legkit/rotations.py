@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 GRAVITY_WORLD = np.array([0.0, 0.0, -1.0])
@@ -10,6 +12,18 @@ GRAVITY_WORLD = np.array([0.0, 0.0, -1.0])
 
 def rotate_to_body(quat_xyzw: np.ndarray, v_world: np.ndarray) -> np.ndarray:
     """Express a world-frame vector in the body frame of orientation `quat_xyzw`."""
+    return np.array(rotate_floats_to_body(quat_xyzw, v_world))
+
+
+def rotate_to_world(quat_xyzw: np.ndarray, v_body: np.ndarray) -> np.ndarray:
+    """Express a body-frame vector in the world frame."""
+    return np.array(rotate_floats_to_world(quat_xyzw, v_body))
+
+
+def rotate_floats_to_body(
+    quat_xyzw: Sequence[float] | np.ndarray, v_world: Sequence[float] | np.ndarray
+) -> tuple[float, float, float]:
+    """`rotate_to_body` as a tuple of floats, for callers that go on in plain Python."""
     # v_body = R^T v, written out on floats: this runs every physics step, and numpy's
     # per-call overhead on 3-vectors costs more than the arithmetic.
     x, y, z, w = quat_xyzw.tolist() if isinstance(quat_xyzw, np.ndarray) else quat_xyzw
@@ -17,19 +31,20 @@ def rotate_to_body(quat_xyzw: np.ndarray, v_world: np.ndarray) -> np.ndarray:
     s = 2.0 * w * w - 1.0
     d = 2.0 * (x * vx + y * vy + z * vz)
     cx, cy, cz = y * vz - z * vy, z * vx - x * vz, x * vy - y * vx
-    return np.array(
-        [
-            vx * s - 2.0 * w * cx + x * d,
-            vy * s - 2.0 * w * cy + y * d,
-            vz * s - 2.0 * w * cz + z * d,
-        ]
+    return (
+        vx * s - 2.0 * w * cx + x * d,
+        vy * s - 2.0 * w * cy + y * d,
+        vz * s - 2.0 * w * cz + z * d,
     )
 
 
-def rotate_to_world(quat_xyzw: np.ndarray, v_body: np.ndarray) -> np.ndarray:
-    """Express a body-frame vector in the world frame."""
-    x, y, z, w = quat_xyzw
-    return rotate_to_body(np.array([-x, -y, -z, w]), v_body)
+def rotate_floats_to_world(
+    quat_xyzw: Sequence[float] | np.ndarray, v_body: Sequence[float] | np.ndarray
+) -> tuple[float, float, float]:
+    """`rotate_to_world` as a tuple of floats."""
+    # The inverse rotation is the conjugate quaternion.
+    x, y, z, w = quat_xyzw.tolist() if isinstance(quat_xyzw, np.ndarray) else quat_xyzw
+    return rotate_floats_to_body((-x, -y, -z, w), v_body)
 
 
 def projected_gravity(quat_xyzw: np.ndarray) -> np.ndarray:
@@ -39,8 +54,12 @@ def projected_gravity(quat_xyzw: np.ndarray) -> np.ndarray:
 
 def tilt(quat_xyzw: np.ndarray) -> float:
     """Angle between the body z axis and the world vertical [rad]."""
-    g = projected_gravity(quat_xyzw)
-    return float(np.arccos(np.clip(-g[2], -1.0, 1.0)))
+    return tilt_of_gravity(projected_gravity(quat_xyzw))
+
+
+def tilt_of_gravity(projected: np.ndarray) -> float:
+    """`tilt` from an already computed `projected_gravity` [rad]."""
+    return float(np.arccos(min(max(-float(projected[2]), -1.0), 1.0)))
 
 
 def yaw(quat_xyzw: np.ndarray) -> float:

@@ -56,7 +56,7 @@ def test_switching_one_term_off_does_not_change_the_others() -> None:
 @pytest.mark.parametrize("delay", [0, 2, 4, 5, 7])
 def test_observation_delay_returns_the_reading_that_many_physics_steps_old(delay: int) -> None:
     decimation = 5
-    buffer = ObservationDelay(delay, snapshot(0.0))
+    buffer = ObservationDelay(delay, snapshot(0.0), decimation)
     step = 0
     for _policy_step in range(4):
         for i in range(decimation):
@@ -65,6 +65,21 @@ def test_observation_delay_returns_the_reading_that_many_physics_steps_old(delay
                 buffer.record(snapshot(float(step)))
         # Readings from before the episode show the reset state (step 0).
         assert buffer.delayed().joint_positions[0] == max(step - delay, 0)
+
+
+@pytest.mark.parametrize("delay", [0, 3, 5, 7])
+def test_observation_delay_wants_one_snapshot_per_policy_step(delay: int) -> None:
+    decimation = 5
+    buffer = ObservationDelay(delay, snapshot(0.0), decimation)
+    wanted = [buffer.wanted(decimation - 1 - i) for i in range(decimation)]
+    assert sum(wanted) == 1
+
+
+def test_observation_delay_rejects_a_negative_delay_or_decimation() -> None:
+    with pytest.raises(ValueError, match="delay"):
+        ObservationDelay(-1, snapshot(0.0), 5)
+    with pytest.raises(ValueError, match="decimation"):
+        ObservationDelay(0, snapshot(0.0), 0)
 
 
 def test_noise_is_zero_at_scale_zero_and_bounded_by_the_levels() -> None:

@@ -5,7 +5,16 @@ import math
 import numpy as np
 import pytest
 
-from legkit.rotations import projected_gravity, rotate_to_body, rotate_to_world, tilt, yaw
+from legkit.rotations import (
+    projected_gravity,
+    rotate_floats_to_body,
+    rotate_floats_to_world,
+    rotate_to_body,
+    rotate_to_world,
+    tilt,
+    tilt_of_gravity,
+    yaw,
+)
 
 S = math.sqrt(0.5)
 
@@ -48,3 +57,19 @@ def test_tilt_and_yaw():
     assert tilt(np.array([S, 0, 0, S])) == pytest.approx(math.pi / 2)
     assert tilt(np.array([0, 0, S, S])) == pytest.approx(0.0, abs=1e-7)
     assert yaw(np.array([0, 0, S, S])) == pytest.approx(math.pi / 2)
+
+
+def test_the_float_forms_give_the_same_numbers_as_the_array_forms():
+    rng = np.random.default_rng(1)
+    q = rng.normal(size=4)
+    q /= np.linalg.norm(q)
+    v = rng.normal(size=3)
+    assert rotate_floats_to_body(tuple(q), tuple(v)) == tuple(rotate_to_body(q, v))
+    assert rotate_floats_to_world(q, v) == tuple(rotate_to_world(q, v))
+
+
+def test_tilt_of_gravity_is_tilt_and_keeps_nan():
+    q = np.array([S, 0, 0, S])
+    assert tilt_of_gravity(projected_gravity(q)) == tilt(q)
+    assert tilt_of_gravity(np.array([0.0, 0.0, -1.0 - 1e-12])) == 0.0  # rounding past level
+    assert math.isnan(tilt_of_gravity(np.array([0.0, 0.0, np.nan])))

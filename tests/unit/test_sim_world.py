@@ -371,3 +371,32 @@ def test_push_base_adds_to_the_base_velocity(world: PybulletWorld) -> None:
     np.testing.assert_allclose(world.state().base_linear_velocity, [1.0, -0.2, 0.0], atol=1e-9)
     with pytest.raises(ValueError, match="push"):
         world.push_base(np.array([np.nan, 0.0, 0.0]))
+
+
+def test_a_push_is_not_read_by_the_accelerometer_as_an_acceleration(
+    world: PybulletWorld,
+) -> None:
+    world.set_kinematic_pose(np.array([0.0, 0.0, 3.0]), LEVEL, QUADRUPED.default_positions)
+    world.step()
+    world.push_base(np.array([2.0, 0.0, 0.0]))
+    world.step()
+    # In free fall after the shove: no specific force, as before it.
+    np.testing.assert_allclose(world.imu().linear_acceleration, 0.0, atol=1e-6)
+
+
+def test_joint_state_is_read_only_and_the_state_reports_the_same_reading(
+    world: PybulletWorld,
+) -> None:
+    world.reset("standing")
+    world.apply_torques(np.full(QUADRUPED.num_joints, 1.0))
+    world.step()
+    q, qd = world.joint_state()
+    with pytest.raises(ValueError, match="read-only"):
+        q[0] = 0.0
+    s = world.state()
+    np.testing.assert_array_equal(s.joint_positions, q)
+    np.testing.assert_array_equal(s.joint_velocities, qd)
+    s.joint_positions[0] = 99.0  # the state's arrays are the caller's own
+    world.step()
+    assert not np.array_equal(world.state().joint_velocities, qd)  # read anew after a step
+    assert world.state().joint_positions[0] != 99.0

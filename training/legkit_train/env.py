@@ -22,7 +22,7 @@ from legkit.policy.defaults import training_contract
 from legkit.policy.observation import ObservationBuilder, ObservationInputs
 from legkit.robots import QUADRUPED
 from legkit.robots.profile import RobotProfile
-from legkit.rotations import projected_gravity, rotate_to_body, tilt
+from legkit.rotations import projected_gravity, rotate_to_body, tilt_of_gravity
 from legkit.sim import PybulletWorld, SimConfig
 from legkit_train.config import EnvConfig
 from legkit_train.curriculum import CommandCurriculum
@@ -82,6 +82,7 @@ class QuadrupedWalkEnv(gym.Env[np.ndarray, np.ndarray]):
         self._max_steps = round(self.config.episode_length_s / self._dt)
         self._resample_every = max(1, round(self.config.commands.resample_period_s / self._dt))
         self._push_every = max(1, round(self.config.randomization.pushes.interval_s / self._dt))
+        self._lower_limits, self._upper_limits = profile.lower_limits, profile.upper_limits
         self._soft_lower, self._soft_upper = soft_joint_limits(
             profile.lower_limits, profile.upper_limits
         )
@@ -122,7 +123,9 @@ class QuadrupedWalkEnv(gym.Env[np.ndarray, np.ndarray]):
             self.randomization.action_delay_steps, self.profile.default_positions
         )
         snapshot = SensorSnapshot.read(self.world)
-        self._obs_delay = ObservationDelay(self.randomization.observation_delay_steps, snapshot)
+        self._obs_delay = ObservationDelay(
+            self.randomization.observation_delay_steps, snapshot, self._decimation
+        )
         self._joint_state = (snapshot.joint_positions, snapshot.joint_velocities)
         self._prev_joint_vel = snapshot.joint_velocities
         self._air_time = np.zeros(len(self.profile.foot_links))
@@ -145,10 +148,9 @@ class QuadrupedWalkEnv(gym.Env[np.ndarray, np.ndarray]):
         # Clamped to the joint limits as the deployed controller clamps them
         # (SafetySupervisor.on_target), so no policy learns to lean on a target it would
         # never get on the robot.
-        targets = np.clip(
-            self.contract.joint_targets(action),
-            self.profile.lower_limits,
-            self.profile.upper_limits,
+        targets = np.maximum(
+            np.minimum(self.contract.joint_targets(action), self._upper_limits),
+            self._lower_limits,
         )
         self._action_delay.issue(targets, self._physics_step)
         self._simulate_policy_step()
@@ -169,7 +171,9 @@ class QuadrupedWalkEnv(gym.Env[np.ndarray, np.ndarray]):
         self._air_time[self._in_contact] = 0.0
         self.last_action = action
 
-        terminated = data.collision or tilt(self._orientation) > self.config.termination_tilt
+        terminated = (
+            data.collision or tilt_of_gravity(data.projected_gravity) > self.config.termination_tilt
+        )
         truncated = self._steps >= self._max_steps
         if terminated or truncated:
             # Judged only at a real episode end (a reset mid-episode judges nothing, so
@@ -223,12 +227,11 @@ class QuadrupedWalkEnv(gym.Env[np.ndarray, np.ndarray]):
                 self._joint_state = (snapshot.joint_positions, snapshot.joint_velocities)
             else:
                 self._joint_state = world.joint_state()
-            energy += float(np.abs(tau * self._joint_state[1]).sum()) * dt
+            energy += float(np.add.reduce(np.abs(tau * self._joint_state[1]))) * dt
         self.joint_power = energy / (self._decimation * dt)
 
     def _step_data(self, action: np.ndarray) -> StepData:
         state = self._state = self.world.state()
-        self._orientation = state.base_orientation
         contacts, collision = self.world.ground_contacts()
         self._air_time += self._dt
         first_contact = contacts & ~self._in_contact

@@ -126,15 +126,21 @@ def _step_all(envs: list[QuadrupedWalkEnv], actions: np.ndarray) -> tuple[Any, .
     trunc = np.empty(n, dtype=bool)
     level = np.empty(n, dtype=np.float32)
     privileged = np.empty((n, envs[0].privileged_size), dtype=np.float32)
-    terms: dict[str, np.ndarray] = {}
+    names: list[str] = []
+    values: np.ndarray | None = None  # (terms, envs), one row per term
     for i, (env, action) in enumerate(zip(envs, actions, strict=True)):
         obs[i], rew[i], term[i], trunc[i], info = env.step(action)
-        for name, value in info["reward_terms"].items():
-            terms.setdefault(name, np.zeros(n, dtype=np.float32))[i] = value
+        if values is None:
+            # Every environment of a pool has the same config, so the same terms in the
+            # same order: one column assignment per environment.
+            names = list(info["reward_terms"])
+            values = np.empty((len(names), n), dtype=np.float32)
+        values[:, i] = list(info["reward_terms"].values())
         if term[i] or trunc[i]:
             obs[i], info = env.reset()  # unseeded: the env's own stream continues
         level[i] = info["curriculum_level"]
         privileged[i] = env.privileged_observation()
+    terms = dict(zip(names, values, strict=True)) if values is not None else {}
     return obs, rew, term, trunc, terms, level, privileged
 
 

@@ -126,7 +126,9 @@ class ExoAssistEnv(gym.Env[np.ndarray, np.ndarray]):
         self.last_action = np.zeros(self._n)
         self._action_delay = ActionDelay(self.episode.action_delay_steps, np.zeros(self._n))
         reading = self._read_thighs()
-        self._obs_delay = ObservationDelay(self.episode.observation_delay_steps, reading)
+        self._obs_delay = ObservationDelay(
+            self.episode.observation_delay_steps, reading, self._decimation
+        )
         now = world.time
         self.assistance.reset(now, ramped=not self.config.ramp_in)
         self.assistance.on_sensors(now, reading.angles, reading.rates)

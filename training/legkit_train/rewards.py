@@ -144,8 +144,8 @@ def collision(d: StepData) -> float:
 
 @reward_term
 def joint_limits(d: StepData) -> float:
-    below = np.clip(d.soft_lower - d.joint_pos, 0.0, None)
-    above = np.clip(d.joint_pos - d.soft_upper, 0.0, None)
+    below = np.maximum(d.soft_lower - d.joint_pos, 0.0)
+    above = np.maximum(d.joint_pos - d.soft_upper, 0.0)
     return float(np.sum(below + above))
 
 

@@ -124,7 +124,7 @@ class JointPid:
         velocity: ArrayLike,
         dt: float,
         target_velocity: ArrayLike = 0.0,
-        feedforward: ArrayLike = 0.0,
+        feedforward: ArrayLike | None = None,
     ) -> np.ndarray:
         """Joint torques [N m] for one control step; a new array, never ``nan`` for finite input.
 
@@ -134,7 +134,7 @@ class JointPid:
             velocity: Measured qd [rad/s].
             dt: Step length [s], > 0; only the integral uses it.
             target_velocity: qd* [rad/s].
-            feedforward: Torque added before the clamp [N m].
+            feedforward: Torque added before the clamp [N m]; None adds nothing.
 
         Raises:
             ValueError: ``dt`` not a positive finite number, or ``position`` of a different
@@ -145,7 +145,8 @@ class JointPid:
         error = np.subtract(target_position, position)
         tau = self._kp * error
         tau += self._kd * np.subtract(target_velocity, velocity)
-        tau += feedforward
+        if feedforward is not None:
+            tau += feedforward
         if self._integrating:
             integral = self._integral_buffer(np.shape(error))
             # Conditional integration: freeze joints whose output (with the integral so

@@ -334,7 +334,9 @@ class ObservationBuilder:
 
     def _check_shapes(self, inputs: ObservationInputs) -> None:
         for field_name, expected in self._expected_shapes.items():
-            got = np.shape(getattr(inputs, field_name))
+            value = getattr(inputs, field_name)
+            # ndarray.shape directly: np.shape costs a call per field on every build.
+            got = value.shape if isinstance(value, np.ndarray) else np.shape(value)
             if got != expected:
                 raise ValueError(
                     f"ObservationInputs.{field_name}: expected shape {expected}, got {got}"

@@ -12,6 +12,7 @@ z up with the ground plane at z = 0.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
@@ -21,7 +22,7 @@ import pybullet as p
 import pybullet_data
 
 from legkit.robots.profile import RobotProfile
-from legkit.rotations import rotate_to_body, rotate_to_world
+from legkit.rotations import rotate_floats_to_world, rotate_to_body
 
 POSES = ("lying", "standing")
 """Initial poses a world can be reset into."""
@@ -186,6 +187,7 @@ class PybulletWorld:
         self._foot_ids = [links[n] for n in self.profile.foot_links]
         self._n = len(self._joint_ids)
         self._effort_limits = self.profile.effort_limits
+        self._neg_effort_limits = -self._effort_limits
 
         # pybullet drives every joint with a velocity motor by default; zero its force so
         # the joints are purely torque controlled.
@@ -257,8 +259,12 @@ class PybulletWorld:
         tau = np.asarray(torques, dtype=float)
         if tau.shape != (self._n,):
             raise ValueError(f"expected {self._n} torques, got shape {tau.shape}")
-        tau = np.where(np.isfinite(tau), tau, 0.0)
-        tau = np.clip(tau, -self._effort_limits, self._effort_limits)
+        # Training calls this every physics step: one sum on floats finds a NaN or inf
+        # (or an overflowing sum, which the slow path then handles just the same).
+        if not math.isfinite(sum(tau.tolist())):
+            tau = np.where(np.isfinite(tau), tau, 0.0)
+        # minimum/maximum: np.clip's result at a fraction of its call overhead.
+        tau = np.maximum(np.minimum(tau, self._effort_limits), self._neg_effort_limits)
         self._torques = tau
         self._torque_cmd = tau.tolist()
         return tau.copy()
@@ -279,18 +285,20 @@ class PybulletWorld:
             # by the moment gravity would exert about the original one. External forces only
             # last one step, hence re-applied here.
             orn = p.getBasePositionAndOrientation(self._robot, physicsClientId=cid)[1]
-            r = rotate_to_world(np.asarray(orn), self._com_offset)
+            rx, ry, _ = rotate_floats_to_world(orn, self._com_offset_xyz)
             weight = -self._base_mass * GRAVITY
-            torque = (r[1] * weight, -r[0] * weight, 0.0)  # r x (0, 0, weight)
+            torque = (ry * weight, -rx * weight, 0.0)  # r x (0, 0, weight)
             p.applyExternalTorque(self._robot, -1, torque, p.WORLD_FRAME, physicsClientId=cid)
         p.stepSimulation(physicsClientId=cid)
+        self._joints_read = None
         self._steps += 1
         self._last_applied = self._torques
         # The IMU's accelerometer is the finite difference of the base velocity across
-        # this step; keep the latest velocity so the next step can difference again.
-        v = np.array(p.getBaseVelocity(self._robot, physicsClientId=cid)[0])
-        self._base_acceleration = (v - self._base_velocity) * self.config.physics_rate_hz
-        self._base_velocity = v
+        # this step. Only the two velocities are kept here; `imu` differences them when
+        # asked (training never reads the accelerometer).
+        v = p.getBaseVelocity(self._robot, physicsClientId=cid)[0]
+        self._velocity_across_step = (self._velocity_reference, v)
+        self._velocity_reference = v
 
     # ----------------------------------------------------------- dynamics randomization
     # Changes made here persist across `reset` until changed again, so a training
@@ -330,6 +338,7 @@ class PybulletWorld:
             raise ValueError(f"centre-of-mass offset must be 3 finite values, got {offset!r}")
         # None skips the per-step torque call entirely in the common unrandomized case.
         self._com_offset = r.copy() if r.any() else None
+        self._com_offset_xyz = tuple(r.tolist())
 
     def push_base(self, delta_velocity: np.ndarray) -> None:
         """Add `delta_velocity` [m/s], world frame, to the base linear velocity (a shove)."""
@@ -341,19 +350,21 @@ class PybulletWorld:
         p.resetBaseVelocity(self._robot, tuple(np.add(lin, dv)), ang, physicsClientId=cid)
         # The shove is an impulse, not an acceleration the IMU would integrate over a step;
         # keep the accelerometer's reference velocity consistent with the new one.
-        self._base_velocity = self._base_velocity + dv
+        self._velocity_reference = tuple(np.add(self._velocity_reference, dv).tolist())
 
     # ---------------------------------------------------------------- sensing
     def state(self) -> RobotState:
         """Ground-truth state after the latest step."""
         cid = self._client
-        js = p.getJointStates(self._robot, self._joint_ids, physicsClientId=cid)
+        if self._joints_read is None:
+            self.joint_state()
+        q, qd = self._joints_read
         pos, orn = p.getBasePositionAndOrientation(self._robot, physicsClientId=cid)
         lin, ang = p.getBaseVelocity(self._robot, physicsClientId=cid)
         return RobotState(
             time=self._steps * self._dt,
-            joint_positions=np.array([s[0] for s in js]),
-            joint_velocities=np.array([s[1] for s in js]),
+            joint_positions=q.copy(),
+            joint_velocities=qd.copy(),
             joint_efforts=self._last_applied.copy(),
             base_position=np.array(pos),
             base_orientation=np.array(orn),
@@ -365,22 +376,37 @@ class PybulletWorld:
         """(positions [rad], velocities [rad/s]) after the latest step, profile order.
 
         The part of `state` a joint controller needs, at a third of its cost: training
-        reads it every physics step.
+        reads it every physics step. The arrays are read-only.
         """
         js = p.getJointStates(self._robot, self._joint_ids, physicsClientId=self._client)
-        return np.array([s[0] for s in js]), np.array([s[1] for s in js])
+        q, qd = np.array([s[0] for s in js]), np.array([s[1] for s in js])
+        # Kept for `state` until the joints move again (training reads both after each
+        # step), so read-only: a caller cannot change what `state` will report.
+        q.flags.writeable = qd.flags.writeable = False
+        self._joints_read = (q, qd)
+        return q, qd
 
     def imu(self) -> ImuReading:
         """Reading of an ideal IMU at the base link origin."""
-        cid = self._client
-        orn = np.array(p.getBasePositionAndOrientation(self._robot, physicsClientId=cid)[1])
-        ang = np.array(p.getBaseVelocity(self._robot, physicsClientId=cid)[1])
-        specific_force = self._base_acceleration - _GRAVITY_WORLD
+        orn, rate = self.imu_orientation_and_rate()
+        before, after = self._velocity_across_step
+        acceleration = (np.array(after) - np.array(before)) * self.config.physics_rate_hz
         return ImuReading(
             orientation=orn,
-            angular_velocity=rotate_to_body(orn, ang),
-            linear_acceleration=rotate_to_body(orn, specific_force),
+            angular_velocity=rate,
+            linear_acceleration=rotate_to_body(orn, acceleration - _GRAVITY_WORLD),
         )
+
+    def imu_orientation_and_rate(self) -> tuple[np.ndarray, np.ndarray]:
+        """(orientation (x, y, z, w), angular velocity [rad/s], body frame) of `imu`.
+
+        The IMU without its accelerometer, for a caller that reads nothing else (the
+        training environment, every physics step of its observation latency).
+        """
+        cid = self._client
+        orn = np.array(p.getBasePositionAndOrientation(self._robot, physicsClientId=cid)[1])
+        ang = p.getBaseVelocity(self._robot, physicsClientId=cid)[1]
+        return orn, rotate_to_body(orn, ang)
 
     def _ground_contact_links(self) -> set[int]:
         """Robot link indices (-1 = base) touching the ground after the latest step."""
@@ -433,9 +459,10 @@ class PybulletWorld:
         p.resetBaseVelocity(self._robot, (0.0, 0.0, 0.0), (0.0, 0.0, 0.0), physicsClientId=cid)
         for j, angle in zip(self._joint_ids, q, strict=True):
             p.resetJointState(self._robot, j, float(angle), 0.0, physicsClientId=cid)
+        self._joints_read = None
         # A teleport is no motion: the accelerometer must not see a velocity jump.
-        self._base_velocity = np.zeros(3)
-        self._base_acceleration = np.zeros(3)
+        self._velocity_reference = (0.0, 0.0, 0.0)
+        self._velocity_across_step = ((0.0, 0.0, 0.0), (0.0, 0.0, 0.0))
 
     def render_rgb(self, width: int = 320, height: int = 240) -> np.ndarray:
         """(height, width, 3) uint8 image from a camera following the base.
