@@ -113,6 +113,28 @@ def test_an_overturned_robot_ends_the_episode(
     assert terminated
 
 
+def test_a_fall_pays_the_termination_weight_once_after_the_positive_clip(
+    make_env: MakeEnv,
+) -> None:
+    config = nominal_config()
+    config.rewards = RewardWeights(termination=-200.0)
+    assert config.only_positive_rewards
+    env = make_env(config)
+    env.reset(seed=0)
+    _, reward, terminated, _, info = env.step(np.zeros(12, dtype=np.float32))
+    assert not terminated and info["reward_terms"]["termination"] == 0.0 and reward > 0.0
+    env.world.set_kinematic_pose(
+        np.array([0.0, 0.0, 0.3]), UPSIDE_DOWN, env.profile.default_positions
+    )
+    terminated = False
+    while not terminated:
+        _, reward, terminated, _, info = env.step(np.zeros(12, dtype=np.float32))
+    # -200 per second for one 20 ms step; the clip at zero does not swallow it.
+    assert info["reward_terms"]["termination"] == pytest.approx(-4.0)
+    others = sum(v for k, v in info["reward_terms"].items() if k != "termination")
+    assert reward == pytest.approx(max(others, 0.0) - 4.0)
+
+
 def test_episodes_are_truncated_at_the_time_limit(make_env: MakeEnv) -> None:
     config = nominal_config()
     config.episode_length_s = 0.1

@@ -40,6 +40,7 @@ def step_data(**overrides: object) -> StepData:
         first_contact=np.zeros(feet, dtype=bool),
         air_time=np.zeros(feet),
         collision=False,
+        fell=False,
         base_height=0.30,
         base_height_target=0.30,
         dt=0.02,

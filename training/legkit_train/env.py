@@ -35,6 +35,7 @@ from legkit_train.randomization import (
     sample_episode,
 )
 from legkit_train.rewards import (
+    AFTER_CLIP_TERMS,
     REWARD_TERMS,
     StepData,
     lin_vel_tracking,
@@ -161,19 +162,18 @@ class QuadrupedWalkEnv(gym.Env[np.ndarray, np.ndarray]):
             name: weight * REWARD_TERMS[name](data) * self._dt
             for name, weight in self._weights.items()
         }
-        reward = float(sum(terms.values()))
+        reward = float(sum(v for name, v in terms.items() if name not in AFTER_CLIP_TERMS))
         if self.config.only_positive_rewards:
             # Early in training the penalties outweigh the tracking terms; clipped at zero,
             # every step alive is still worth something, so falling early never pays.
             reward = max(reward, 0.0)
+        reward += float(sum(v for name, v in terms.items() if name in AFTER_CLIP_TERMS))
         # The curriculum judges tracking whether or not the term is weighted.
         self._tracking_sum += lin_vel_tracking(data)
         self._air_time[self._in_contact] = 0.0
         self.last_action = action
 
-        terminated = (
-            data.collision or tilt_of_gravity(data.projected_gravity) > self.config.termination_tilt
-        )
+        terminated = data.fell
         truncated = self._steps >= self._max_steps
         if terminated or truncated:
             # Judged only at a real episode end (a reset mid-episode judges nothing, so
@@ -235,12 +235,13 @@ class QuadrupedWalkEnv(gym.Env[np.ndarray, np.ndarray]):
         contacts, collision = self.world.ground_contacts()
         self._air_time += self._dt
         first_contact = contacts & ~self._in_contact
+        gravity = projected_gravity(state.base_orientation)
         self._in_contact = contacts
         data = StepData(
             command=self.command,
             base_lin_vel=rotate_to_body(state.base_orientation, state.base_linear_velocity),
             base_ang_vel=rotate_to_body(state.base_orientation, state.base_angular_velocity),
-            projected_gravity=projected_gravity(state.base_orientation),
+            projected_gravity=gravity,
             joint_pos=state.joint_positions,
             joint_vel=state.joint_velocities,
             prev_joint_vel=self._prev_joint_vel,
@@ -252,6 +253,7 @@ class QuadrupedWalkEnv(gym.Env[np.ndarray, np.ndarray]):
             first_contact=first_contact,
             air_time=self._air_time.copy(),
             collision=collision,
+            fell=collision or tilt_of_gravity(gravity) > self.config.termination_tilt,
             base_height=float(state.base_position[2]),
             base_height_target=self.profile.nominal_base_height,
             dt=self._dt,

@@ -57,6 +57,8 @@ class StepData:
     """(feet,) time each foot had been in the air, counted up to this step [s]."""
     collision: bool
     """A link other than a foot touches the ground."""
+    fell: bool
+    """The episode ends at this step in a failure state (collision or too much tilt)."""
     base_height: float
     """Height of the base above the ground (flat ground: its z) [m]."""
     base_height_target: float
@@ -140,6 +142,15 @@ def feet_air_time(d: StepData) -> float:
 @reward_term
 def collision(d: StepData) -> float:
     return float(d.collision)
+
+
+@reward_term
+def termination(d: StepData) -> float:
+    return float(d.fell)
+
+
+AFTER_CLIP_TERMS = frozenset({"termination"})
+"""Terms added to a step's reward after the positive clip (`EnvConfig.only_positive_rewards`)."""
 
 
 @reward_term
