@@ -26,16 +26,27 @@ from legkit_train.train import TrainConfig, Trainer
 from legkit_train.vec_env import LegkitVecEnv
 
 
-def single_env(seconds: float) -> tuple[float, float]:
+def single_env(seconds: float) -> tuple[float, float, dict[str, float]]:
     """One environment stepped directly, a random policy, with resets.
 
-    Returns (env steps/s, env steps/s the physics engine alone would allow): the second
-    counts only the time inside pybullet's stepSimulation, so it is the ceiling of this
-    environment on one core however lean the Python around it becomes.
+    Returns (env steps/s, env steps/s the physics engine alone would allow, where one
+    step's time goes [us]): the second counts only the time inside pybullet's
+    stepSimulation, so it is the ceiling of this environment on one core however lean the
+    Python around it becomes. The split is physics, the Python of the physics steps (PD
+    law, torque clamp, sensor readings) and the rest (rewards, observation, bookkeeping).
     """
     env = QuadrupedWalkEnv()
-    physics_s = 0.0
+    physics_s = loop_s = 0.0
     step_simulation = pybullet.stepSimulation
+    simulate_policy_step = env._simulate_policy_step
+
+    def timed_policy_step() -> None:
+        nonlocal loop_s
+        t = time.perf_counter()
+        simulate_policy_step()
+        loop_s += time.perf_counter() - t
+
+    env._simulate_policy_step = timed_policy_step  # type: ignore[method-assign]
 
     def timed_step_simulation(*args: object, **kwargs: object) -> None:
         nonlocal physics_s
@@ -52,10 +63,15 @@ def single_env(seconds: float) -> tuple[float, float]:
         steps += 1
         if terminated or truncated:
             env.reset()
-    rate = steps / (time.perf_counter() - start)
+    elapsed = time.perf_counter() - start
     pybullet.stepSimulation = step_simulation
     env.close()
-    return rate, steps / physics_s
+    split = {
+        "physics": physics_s / steps * 1e6,
+        "physics-step Python": (loop_s - physics_s) / steps * 1e6,
+        "rest": (elapsed - loop_s) / steps * 1e6,
+    }
+    return steps / elapsed, steps / physics_s, split
 
 
 def pool(num_envs: int, workers: int, seconds: float) -> float:
@@ -94,9 +110,12 @@ def run(seconds: float = 10.0, iterations: int = 10) -> dict[str, float]:
     )
     print(f"{'setting':44s} {'env steps/s':>12s}")
     label = "1 env, in process"
-    rate, physics_ceiling = single_env(seconds)
+    rate, physics_ceiling, split = single_env(seconds)
     figures[f"{label} [env steps/s]"] = rate
     print(f"{label:44s} {rate:12.0f}")
+    for part, us in split.items():
+        figures[f"1 env step: {part} [us]"] = us
+    print("  one step: " + ", ".join(f"{part} {us:.0f} us" for part, us in split.items()))
     label = "  ceiling: physics engine alone, 1 core"
     figures["physics engine alone, 1 core [env steps/s]"] = physics_ceiling
     print(f"{label:44s} {physics_ceiling:12.0f}")
