@@ -306,3 +306,15 @@ def test_without_reversals_resampled_commands_are_drawn_afresh(make_env: MakeEnv
     for _ in range(6):
         _, _, _, _, info = env.step(np.zeros(12, dtype=np.float32))
     assert not np.allclose(np.abs(info["command"]), [0.3, 0.2, 0.4])
+
+
+def test_full_speed_commands_ask_for_the_end_of_the_forward_range(make_env: MakeEnv) -> None:
+    config = nominal_config()
+    config.commands = dataclasses.replace(
+        config.commands, resample_period_s=0.02, still_fraction=0.0, full_speed_fraction=1.0
+    )
+    config.curriculum = dataclasses.replace(config.curriculum, enabled=False)  # full ranges
+    env = make_env(config)
+    env.reset(seed=0)
+    forward = [abs(env.step(np.zeros(12, dtype=np.float32))[4]["command"][0]) for _ in range(10)]
+    assert forward == [config.commands.vx[1]] * 10

@@ -43,11 +43,16 @@ class CommandRanges:
     """Share of resampled commands that reverse the one before (the same speeds, opposite
     signs). Uniform draws seldom reverse a fast command outright, and every fall of the
     iteration-7,600 policy came at such a reversal."""
+    full_speed_fraction: float = 0.0
+    """Share of drawn (not still, not reversed) commands whose forward velocity is the end
+    of its current range, forwards or backwards as drawn. Every fall of the
+    iteration-10,550 policy came at a stop or reversal after a full-speed command, which
+    uniform draws seldom ask for."""
 
     def __post_init__(self) -> None:
         for name in ("vx", "vy", "yaw_rate"):
             _check_interval(f"commands.{name}", getattr(self, name))
-        for name in ("still_fraction", "reversal_fraction"):
+        for name in ("still_fraction", "reversal_fraction", "full_speed_fraction"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"commands.{name} must be in [0, 1], got {value}")

@@ -285,9 +285,14 @@ class QuadrupedWalkEnv(gym.Env[np.ndarray, np.ndarray]):
             return np.clip(-previous, low, high)
         if self.np_random.uniform() < commands.still_fraction:
             return np.zeros(3)
-        return np.array(
-            [self.np_random.uniform(low, high) for low, high in self.curriculum.ranges()]
-        )
+        ranges = self.curriculum.ranges()
+        command = np.array([self.np_random.uniform(low, high) for low, high in ranges])
+        # Drawn only when configured, like the reversals.
+        full = commands.full_speed_fraction
+        if full > 0.0 and self.np_random.uniform() < full:
+            low, high = ranges[0]
+            command[0] = high if command[0] >= 0.0 else low
+        return command
 
     def _observe(self) -> np.ndarray:
         """The observation, built as the ROS observation node builds it."""
