@@ -1,8 +1,11 @@
 """Fault: the operator hits the e-stop (a Bool true on /estop, as a radio e-stop's bridge
 sends it; the /controller/estop service does the same, see test_controller_safety.py).
 
-Safe state: ESTOP, zero torque on every joint: every command computed from a joint state
-stamped more than one controller period after the e-stop was sent is exactly zero. Latched:
+Safe state: ESTOP, zero torque on every joint: from the first joint state the controller
+handles after the e-stop arrives, every command is exactly zero, and it stays so. The
+e-stop travels over reliable DDS from another process: it arrives within a few controller
+periods even on a loaded two-core machine (at half real time, 10 ms of sim time is 20 ms
+of wall time). Latched:
 /controller/start is refused until /controller/reset, which leads to IDLE (zero torque,
 no stand-up of its own); only a start request then stands the robot up, through STANDUP.
 
@@ -49,11 +52,23 @@ def fault(tmp_path_factory):
     return graph, robot, sent, refused, reset_at, reset, idle, started
 
 
-def test_zero_torque_within_one_controller_period(fault):
+ESTOP_DELIVERY_PERIODS = 5
+"""Bound on the e-stop's trip to the controller [scripted robot periods]."""
+
+
+def test_zero_torque_within_a_few_periods_and_latched(fault):
     _, robot, sent, _, reset_at, *_ = fault
-    latched = [c for c in robot.commands_after(sent + SCRIPTED_PERIOD_NS) if c.stamp_ns < reset_at]
+    after = [c for c in robot.commands_after(sent) if c.stamp_ns < reset_at]
+    zero = [bool(np.all(c.effort == 0.0)) for c in after]
+    assert True in zero, "no zero-torque command before the reset"
+    first = zero.index(True)
+    late_ms = (after[first].stamp_ns - sent) * 1e-6
+    assert late_ms <= ESTOP_DELIVERY_PERIODS * SCRIPTED_PERIOD_NS * 1e-6, (
+        f"first zero command from a state {late_ms:.0f} ms after the e-stop was sent"
+    )
+    latched = after[first:]
     assert len(latched) > 20
-    assert all(np.all(c.effort == 0.0) for c in latched)
+    assert all(zero[first:]), "a command with torque after the e-stop took effect"
 
 
 def test_start_is_refused_while_latched(fault):

@@ -74,12 +74,22 @@ def test_bridge_applies_zero_torque_when_commands_stop(launch, driver):
 def test_bridge_tracks_pd_targets_every_physics_step_with_the_profile_gains(launch, driver):
     # What the controller sends with pd_in_motor: the bridge plays the motor firmware.
     driver.position = QUADRUPED.default_positions.copy()
-    launch("sim_bridge", initial_pose="standing")
-    wait_until(lambda: len(driver.states) > 250, 30.0, "one simulated second of states")
+    # Half real time and a longer effort timeout: the driver in the test process answers
+    # in time on a loaded machine, and the start-up gap below is half as long in sim time.
+    bridge = launch(
+        "sim_bridge", initial_pose="standing", real_time_factor=0.5, effort_timeout=0.2
+    )
+    wait_until(lambda: bridge.log_lines("effort commands received"), 30.0, "first command")
+    n = len(driver.states)
+    wait_until(lambda: len(driver.states) > n + 250, 30.0, "one simulated second of states")
+    assert not bridge.log_lines("applying zero torque")
     last = driver.states[-1]
     q, qd = np.array(last.position), np.array(last.velocity)
-    # Still standing; the knees sag ~0.15 rad under the body at kp 30, as in training.
-    np.testing.assert_allclose(q, QUADRUPED.default_positions, atol=0.2)
+    # Still standing, not folded (the lying knees are 1.15 rad further bent). The knees
+    # sag ~0.15 rad under the body at kp 30, as in training, and more when the body
+    # sank under zero torque before the first command arrived (DDS discovery takes a
+    # few hundred ms on a loaded machine): kp 30 does not lift it all the way back.
+    np.testing.assert_allclose(q, QUADRUPED.default_positions, atol=0.45)
     expected = QUADRUPED.kp * (QUADRUPED.default_positions - q) - QUADRUPED.kd * qd
     # The torque applied is the one of the state before the last step.
     np.testing.assert_allclose(last.effort, expected, atol=1.0)
