@@ -45,8 +45,12 @@ class Operator(Probe):
         self.estops: list[bool] = []
         self.calls: list[str] = []
         self.joy_pub = self.create_publisher(Joy, topics.JOY, topics.EVENT_QOS)
-        self.create_subscription(Twist, topics.CMD_VEL, self.on_cmd, topics.EVENT_QOS)
-        self.create_subscription(Bool, topics.ESTOP, lambda m: self.estops.append(m.data), 10)
+        self.cmd_sub = self.create_subscription(
+            Twist, topics.CMD_VEL, self.on_cmd, topics.EVENT_QOS
+        )
+        self.estop_sub = self.create_subscription(
+            Bool, topics.ESTOP, lambda m: self.estops.append(m.data), 10
+        )
         for name in (topics.SRV_START, topics.SRV_DAMP):
             self.create_service(Trigger, name, lambda req, res, n=name: self.answer(n, res))
         self.create_timer(0.05, self.play, clock=Clock(clock_type=ClockType.STEADY_TIME))
@@ -87,6 +91,14 @@ def operator():
 def teleop(tmp_path, operator):
     node = start_teleop(tmp_path, pad="xbox")
     wait_until(lambda: operator.count_subscribers(topics.JOY) > 0, 30.0, "the teleop's /joy")
+    # The e-stop is one message on the button's press: it reaches only a subscriber already
+    # matched with the teleop's publisher (discovery can take seconds on a loaded machine).
+    wait_until(
+        lambda: operator.estop_sub.get_publisher_count() > 0
+        and operator.cmd_sub.get_publisher_count() > 0,
+        30.0,
+        "the teleop's /estop and /cmd_vel publishers",
+    )
     wait_until(lambda: node.log_lines("waiting for the pad"), 10.0, "the teleop to be ready")
     yield node
     node.stop()
