@@ -76,9 +76,7 @@ def test_bridge_tracks_pd_targets_every_physics_step_with_the_profile_gains(laun
     driver.position = QUADRUPED.default_positions.copy()
     # Half real time and a longer effort timeout: the driver in the test process answers
     # in time on a loaded machine, and the start-up gap below is half as long in sim time.
-    bridge = launch(
-        "sim_bridge", initial_pose="standing", real_time_factor=0.5, effort_timeout=0.2
-    )
+    bridge = launch("sim_bridge", initial_pose="standing", real_time_factor=0.5, effort_timeout=0.2)
     wait_until(lambda: bridge.log_lines("effort commands received"), 30.0, "first command")
     n = len(driver.states)
     wait_until(lambda: len(driver.states) > n + 250, 30.0, "one simulated second of states")

@@ -94,8 +94,10 @@ def teleop(tmp_path, operator):
     # The e-stop is one message on the button's press: it reaches only a subscriber already
     # matched with the teleop's publisher (discovery can take seconds on a loaded machine).
     wait_until(
-        lambda: operator.estop_sub.get_publisher_count() > 0
-        and operator.cmd_sub.get_publisher_count() > 0,
+        lambda: (
+            operator.estop_sub.get_publisher_count() > 0
+            and operator.cmd_sub.get_publisher_count() > 0
+        ),
         30.0,
         "the teleop's /estop and /cmd_vel publishers",
     )
