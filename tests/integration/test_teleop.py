@@ -38,22 +38,31 @@ def xbox(held: tuple[int, ...] = (), forward: float = 0.0) -> Joy:
 class Operator(Probe):
     """Plays a pad at 20 Hz (None: the pad is silent) and stands in for the controller."""
 
-    def __init__(self) -> None:
-        super().__init__("operator")
+    def __init__(self, name: str = "operator", hears_estop: bool = True) -> None:
+        super().__init__(name)
         self.pad: Joy | None = None
         self.cmd: list[tuple[float, float]] = []  # (arrival, vx)
-        self.estops: list[bool] = []
+        self.estops: list[tuple[float, bool]] = []  # (arrival, data)
         self.calls: list[str] = []
         self.joy_pub = self.create_publisher(Joy, topics.JOY, topics.EVENT_QOS)
         self.cmd_sub = self.create_subscription(
             Twist, topics.CMD_VEL, self.on_cmd, topics.EVENT_QOS
         )
-        self.estop_sub = self.create_subscription(
-            Bool, topics.ESTOP, lambda m: self.estops.append(m.data), 10
-        )
+        self.estop_sub = self.listen_estop() if hears_estop else None
         for name in (topics.SRV_START, topics.SRV_DAMP):
             self.create_service(Trigger, name, lambda req, res, n=name: self.answer(n, res))
         self.create_timer(0.05, self.play, clock=Clock(clock_type=ClockType.STEADY_TIME))
+
+    def listen_estop(self):
+        def on_estop(msg: Bool) -> None:
+            with self.lock:
+                self.estops.append((time.monotonic(), msg.data))
+
+        return self.create_subscription(Bool, topics.ESTOP, on_estop, topics.EVENT_QOS)
+
+    def estops_since(self, t: float) -> list[bool]:
+        with self.lock:
+            return [data for arrival, data in self.estops if arrival >= t]
 
     def play(self) -> None:
         if self.pad is not None:
@@ -136,7 +145,20 @@ def test_buttons_estop_stand_and_sit(operator, teleop):
     operator.pad = xbox()
     wait_until(lambda: teleop.log_lines("released: stopped"), 10.0, "the first pad sample")
     operator.pad = xbox(held=(B,))
-    wait_until(lambda: operator.estops == [True], 10.0, "the e-stop on /estop")
+    wait_until(lambda: operator.estops_since(0.0)[:1] == [True], 10.0, "the e-stop on /estop")
+    (pressed,) = teleop.log_lines("E-STOP pressed")
+    assert f"published on {topics.ESTOP} (1 subscriber(s))" in pressed
+    # Held, the button sends the e-stop again at the tick rate (20 Hz)...
+    held = time.monotonic()
+    wait_until(lambda: len(operator.estops_since(held)) >= 5, 10.0, "the e-stop repeated")
+    assert set(operator.estops_since(0.0)) == {True}
+    # ...and released, it stops sending.
+    operator.pad = xbox()
+    wait_until(lambda: teleop.log_lines("released: stopped"), 10.0, "the released pad")
+    time.sleep(0.5)  # the last repeats in flight arrive
+    released = time.monotonic()
+    time.sleep(0.5)
+    assert operator.estops_since(released) == []
 
     operator.pad = xbox(held=(LB,))
     wait_until(lambda: teleop.log_lines("teleop: driving"), 10.0, "the deadman")
@@ -145,6 +167,30 @@ def test_buttons_estop_stand_and_sit(operator, teleop):
     operator.pad = xbox(held=(BACK,))
     wait_until(lambda: teleop.log_lines("sit: done"), 10.0, "the sit call answered")
     assert operator.calls == [topics.SRV_START, topics.SRV_DAMP]
+
+
+def test_an_estop_no_controller_hears_is_logged_and_reaches_one_that_appears_while_held(
+    tmp_path,
+):
+    pad = Operator("pad_only", hears_estop=False).start()
+    node = start_teleop(tmp_path, pad="xbox")
+    try:
+        wait_until(lambda: pad.count_subscribers(topics.JOY) > 0, 30.0, "the teleop's /joy")
+        wait_until(lambda: node.log_lines("waiting for the pad"), 10.0, "the teleop to be ready")
+        pad.pad = xbox()
+        wait_until(lambda: node.log_lines("released: stopped"), 10.0, "the first pad sample")
+        pad.pad = xbox(held=(B,))
+        wait_until(lambda: node.log_lines("E-STOP pressed"), 10.0, "the press")
+        (pressed,) = node.log_lines("E-STOP pressed")
+        assert f"nothing subscribes to {topics.ESTOP}: no controller got it" in pressed
+
+        # A controller that comes up while the button is still held gets the e-stop.
+        pad.listen_estop()
+        wait_until(lambda: pad.estops_since(0.0)[:1] == [True], 30.0, "the repeated e-stop")
+        wait_until(lambda: node.log_lines("now reaches a subscriber"), 10.0, "the teleop's note")
+    finally:
+        node.stop()
+        pad.close()
 
 
 def test_an_unknown_pad_profile_is_refused_at_start_naming_the_known_ones(tmp_path):
@@ -206,7 +252,9 @@ def test_keyboard_teleop_drives_from_a_terminal_and_stops_when_keys_stop(tmp_pat
         released = time.monotonic()
         wait_until(lambda: operator.vx_since(released)[-1:] == [0.0], 10.0, "the stop")
         os.write(terminal, b" ")
-        wait_until(lambda: operator.estops == [True], 10.0, "the e-stop from the space bar")
+        wait_until(
+            lambda: operator.estops_since(0.0)[:1] == [True], 10.0, "the e-stop from the space bar"
+        )
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=10)

@@ -146,6 +146,16 @@ def test_buttons_act_on_the_press_and_only_once_while_held():
     assert fired == [(0.2, Action.ESTOP), (0.9, Action.ESTOP)]
 
 
+def test_the_estop_reads_as_held_while_its_button_is_down_on_a_live_pad():
+    teleop = JoyTeleop(XBOX, CONFIG)
+    play(teleop, [(0.1, pad()), (0.2, pad(held=(B,)))])
+    assert teleop.held(Action.ESTOP, 0.25)  # so a node can send it again
+    assert not teleop.held(Action.SIT, 0.25)
+    assert not teleop.held(Action.ESTOP, 0.25 + CONFIG.joy_timeout + 0.1)  # the pad is lost
+    play(teleop, [(0.1, pad())], t0=0.3)
+    assert not teleop.held(Action.ESTOP, 0.35)
+
+
 def test_estop_and_sit_need_no_deadman_but_stand_and_reset_do():
     teleop = JoyTeleop(XBOX, CONFIG)
     play(teleop, [(0.1, pad())])

@@ -13,7 +13,8 @@ still talking:
 - buttons act on the press (a rising edge), never on the first sample after the pad
   (re)appears, so a button held while plugging in does nothing. E-stop and sit
   (damping) always act; stand-up and e-stop reset also need the deadman, because
-  they put power back into the joints.
+  they put power back into the joints. The e-stop also reads as `held` for as long as
+  its button stays down, so a node can send it again while it is held.
 
 Times are seconds on one monotonic clock chosen by the caller.
 """
@@ -195,6 +196,10 @@ class JoyTeleop:
     def engaged(self, now: float) -> bool:
         """True while a fresh sample that fits the profile has the deadman held."""
         return self.pad_alive(now) and self._buttons is not None and self._pressed("deadman")
+
+    def held(self, action: Action, now: float) -> bool:
+        """True while a fresh sample that fits the profile holds `action`'s button down."""
+        return self.pad_alive(now) and self._pressed(action.value)
 
     def target(self) -> tuple[float, float, float]:
         """The shaped command the sticks ask for now (before acceleration limiting)."""

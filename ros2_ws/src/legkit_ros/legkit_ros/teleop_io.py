@@ -1,8 +1,9 @@
 """What the teleop nodes share: their parameters, and what a teleop does to the graph.
 
 A velocity goes out on /cmd_vel; the e-stop button publishes on /estop (the
-controller latches ESTOP); stand-up, sit and e-stop reset call the controller's
-Trigger services. The pad and keyboard nodes differ only in where samples come from.
+controller latches ESTOP), on the press and again on every tick while it is held;
+stand-up, sit and e-stop reset call the controller's Trigger services. The pad and
+keyboard nodes differ only in where samples come from.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ class TeleopOutputs:
         self.clients = {a: node.create_client(Trigger, name) for a, name in SERVICES.items()}
         self.published = 0
         self._status = ""
+        self._estop_unheard = False  # pressed while nothing subscribed to /estop
 
     def step(self, teleop: JoyTeleop, now: float, actions: list[Action]) -> None:
         """Carry out `actions`, then publish the command due now (if any)."""
@@ -72,6 +74,8 @@ class TeleopOutputs:
             self._log.warning(line)
         for action in actions:
             self.perform(action)
+        if Action.ESTOP not in actions and teleop.held(Action.ESTOP, now):
+            self.repeat_estop()
         velocity = teleop.update(now)
         if velocity is not None:
             self.publish(velocity)
@@ -94,7 +98,18 @@ class TeleopOutputs:
     def perform(self, action: Action) -> None:
         if action is Action.ESTOP:
             self.estop_pub.publish(Bool(data=True))
-            self._log.error(f"E-STOP pressed: published on {topics.ESTOP}")
+            listeners = self.estop_pub.get_subscription_count()
+            self._estop_unheard = listeners == 0
+            if self._estop_unheard:
+                self._log.error(
+                    f"E-STOP pressed, but nothing subscribes to {topics.ESTOP}: no controller "
+                    "got it. It is sent again while the button is held; if the robot still "
+                    "moves, use its hardware e-stop"
+                )
+            else:
+                self._log.error(
+                    f"E-STOP pressed: published on {topics.ESTOP} ({listeners} subscriber(s))"
+                )
             return
         client = self.clients[action]
         if not client.service_is_ready():
@@ -103,6 +118,18 @@ class TeleopOutputs:
         self._log.info(f"{action.value}: calling {client.srv_name}")
         future = client.call_async(Trigger.Request())
         future.add_done_callback(lambda f, a=action: self._answered(a, f))
+
+    def repeat_estop(self) -> None:
+        """Send the e-stop again while its button is held.
+
+        /estop is volatile: one message reaches only the subscribers matched at that
+        moment, and a controller that restarted or is still in discovery misses it.
+        Repeats cost nothing downstream (a latched e-stop ignores another).
+        """
+        self.estop_pub.publish(Bool(data=True))
+        if self._estop_unheard and self.estop_pub.get_subscription_count() > 0:
+            self._estop_unheard = False
+            self._log.error(f"E-STOP (button held) now reaches a subscriber on {topics.ESTOP}")
 
     def _answered(self, action: Action, future) -> None:
         response = future.result()
