@@ -9,6 +9,7 @@ from legkit.evaluation import CommandSegment
 from legkit.robots import QUADRUPED
 from legkit_train.evaluate import (
     evaluate_env,
+    evaluate_seed_sets,
     main,
     ros_command_profile,
     trace_from_recording,
@@ -25,6 +26,27 @@ def test_standing_policy_scores_the_commanded_speed_as_error_and_does_not_fall()
     assert score.lin_vel_rmse == pytest.approx(1.0, abs=0.05)
     assert score.yaw_rate_rmse < 0.05
     np.testing.assert_allclose(trace.command[-1], [1.0, 0.0, 0.0])
+
+
+def test_seed_sets_give_a_row_each_and_a_row_pooling_their_episodes() -> None:
+    rows = evaluate_seed_sets(STAND, [0, 7], episodes=2, episode_s=2.0)
+    first, second, pooled = rows.values()
+    assert list(rows) == [
+        "env, randomized + pushes, seed 0",
+        "env, randomized + pushes, seed 7",
+        "env, randomized + pushes, 2 seed sets pooled",
+    ]
+    assert (pooled.episodes, pooled.falls) == (4, first.falls + second.falls)
+    assert pooled.scored_seconds == pytest.approx(first.scored_seconds + second.scored_seconds)
+    low, high = sorted((first.lin_vel_rmse, second.lin_vel_rmse))
+    assert low <= pooled.lin_vel_rmse <= high
+
+
+def test_seed_sets_that_would_share_episodes_are_refused(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main([STAND, "--episodes", "10", "--seeds", "0", "5"]) == 1
+    assert "seeds 0 and 5 share episodes" in capsys.readouterr().err
 
 
 def test_ros_command_profile_leads_with_zero_then_plays_the_segments() -> None:

@@ -4,6 +4,7 @@ Usage::
 
     python -m legkit_train.evaluate models/quadruped_walk.onnx            # env only
     python -m legkit_train.evaluate models/quadruped_walk.onnx --ros      # and the graph
+    python -m legkit_train.evaluate models/quadruped_walk.onnx --seeds 0 100 200 300
 
 Both sides run the exported ONNX file with onnxruntime, as deployment does, over the
 fixed command set of `legkit.evaluation` (each command held 5 s, 20 s episodes), and
@@ -12,7 +13,10 @@ fall rate and cost of transport.
 
 - **env, randomized**: every domain-randomization term on, pushes included: the
   robustness number of the model card.
-- **env, nominal**: the nominal robot, no noise, latency or pushes.
+  With `--seeds`, one row per seed set and a row pooling every episode: falls are rare
+  enough that ranking two policies by them takes a few hundred episodes.
+- **env, nominal**: the nominal robot, no noise, latency or pushes. Deterministic, so
+  it runs once whatever the seeds.
 - **ROS graph**: the same commands through `legkit-sim` (sim bridge, controller,
   observation, policy and command-source nodes over DDS), on the nominal robot, one
   continuous run after the stand-up. Compared with *env, nominal*, it is the
@@ -133,6 +137,42 @@ def evaluate_env(
     finally:
         env.close()
     return score(traces, urdf_mass(profile.urdf)), traces
+
+
+def evaluate_seed_sets(
+    policy_path: str | Path,
+    seeds: list[int],
+    episodes: int = 10,
+    episode_s: float = EPISODE_S,
+    command_scale: float = 1.0,
+) -> dict[str, Score]:
+    """Randomized scores of `episodes` episodes from each seed in `seeds`.
+
+    One row per seed, and, for several seeds, one row scoring all their episodes
+    together. Seeds closer together than `episodes` share episodes, which would count
+    them twice: refused.
+    """
+    if not seeds:
+        raise ValueError("no seeds given")
+    ordered = sorted(seeds)
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        if b - a < episodes:
+            raise ValueError(
+                f"seeds {a} and {b} share episodes: seed s runs episodes s..s+{episodes - 1}, "
+                f"so seeds must be at least --episodes ({episodes}) apart"
+            )
+    robot = OnnxPolicy(resolve_model(policy_path)).contract.robot
+    rows: dict[str, Score] = {}
+    traces: list[Trace] = []
+    for seed in seeds:
+        rows[f"env, randomized + pushes, seed {seed}"], seed_traces = evaluate_env(
+            policy_path, episodes, True, seed, episode_s, command_scale
+        )
+        traces += seed_traces
+    if len(seeds) > 1:
+        mass = urdf_mass(get_profile(robot).urdf)
+        rows[f"env, randomized + pushes, {len(seeds)} seed sets pooled"] = score(traces, mass)
+    return rows
 
 
 def ros_command_profile(segments: list[CommandSegment], lead_s: float) -> dict[str, list[float]]:
@@ -276,7 +316,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("policy", help="ONNX policy (path, or a file name in models/)")
     p.add_argument("--episodes", type=int, default=10, help="20 s episodes per setting")
     p.add_argument("--episode-s", type=float, default=EPISODE_S, help="episode length [s]")
-    p.add_argument("--seed", type=int, default=0, help="seed of the randomized episodes")
+    seeds = p.add_mutually_exclusive_group()
+    seeds.add_argument("--seed", type=int, default=0, help="seed of the randomized episodes")
+    seeds.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        help="several randomized seed sets, e.g. 0 100 200: a row each and one pooled",
+    )
     p.add_argument("--ros", action="store_true", help="also run it through the ROS 2 graph")
     p.add_argument("--ros-episodes", type=int, help="episodes of the ROS run (default: --episodes)")
     p.add_argument(
@@ -303,14 +350,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", type=Path, help="also write the scores to this JSON file")
     args = p.parse_args(argv)
     try:
-        rows = {
-            "env, randomized + pushes": evaluate_env(
-                args.policy, args.episodes, True, args.seed, args.episode_s, args.command_scale
-            )[0],
-            "env, nominal": evaluate_env(
-                args.policy, args.episodes, False, args.seed, args.episode_s, args.command_scale
-            )[0],
-        }
+        if args.seeds:
+            rows = evaluate_seed_sets(
+                args.policy, args.seeds, args.episodes, args.episode_s, args.command_scale
+            )
+        else:
+            rows = {
+                "env, randomized + pushes": evaluate_env(
+                    args.policy, args.episodes, True, args.seed, args.episode_s, args.command_scale
+                )[0]
+            }
+        rows["env, nominal"] = evaluate_env(
+            args.policy, args.episodes, False, 0, args.episode_s, args.command_scale
+        )[0]
         if args.ros:
             ros_score, run_dir = evaluate_ros(
                 args.policy,
