@@ -113,6 +113,28 @@ def test_an_overturned_robot_ends_the_episode(
     assert terminated
 
 
+@pytest.mark.parametrize(("rule", "ends"), [("base", False), ("non_foot", True)])
+def test_shanks_on_the_ground_end_the_episode_only_under_the_non_foot_rule(
+    make_env: MakeEnv, rule: str, ends: bool
+) -> None:
+    # Crouched on feet, shanks and thighs with the base level and 8 cm up: a stumble, not a fall,
+    # under the default rule; the collision term still charges it.
+    env = make_env(dataclasses.replace(nominal_config(), termination_contact=rule))
+    env.reset(seed=0)
+    lying = np.array(env.profile.lying_joint_positions)
+    env.world.set_kinematic_pose(np.array([0.0, 0.0, 0.08]), np.array([0.0, 0.0, 0.0, 1.0]), lying)
+    hold = (lying - env.profile.default_positions) / env.contract.action_scale
+    _, _, terminated, _, info = env.step(hold.astype(np.float32))
+    assert env.world.non_foot_contact() and not env.world.base_contact()
+    assert terminated is ends
+    assert info["reward_terms"]["collision"] < 0.0
+
+
+def test_an_unknown_termination_contact_rule_is_refused() -> None:
+    with pytest.raises(ValueError, match="termination_contact must be one of"):
+        EnvConfig(termination_contact="knees")
+
+
 def test_a_fall_pays_the_termination_weight_once_after_the_positive_clip(
     make_env: MakeEnv,
 ) -> None:

@@ -147,13 +147,13 @@ def test_reset_puts_the_robot_at_rest_just_above_the_ground(
     for v in (s.joint_velocities, s.joint_efforts, s.base_linear_velocity):
         np.testing.assert_array_equal(v, 0.0)
     np.testing.assert_allclose(s.base_orientation, LEVEL, atol=1e-9)
-    assert not world.foot_contacts().any() and not world.base_collision()
+    assert not world.foot_contacts().any() and not world.non_foot_contact()
     # Holding the pose, the robot meets the ground within 50 ms, having dropped only the
     # few millimetres of spawn clearance.
     for _ in range(round(0.05 / world.dt)):
         world.apply_torques(pd_torques(world, expected_q))
         world.step()
-        if world.foot_contacts().any() or world.base_collision():
+        if world.foot_contacts().any() or world.non_foot_contact():
             break
     else:
         pytest.fail("no ground contact within 50 ms of reset")
@@ -197,7 +197,7 @@ def test_robot_stands_up_from_lying_with_the_profile_pd_gains() -> None:
         assert s.base_position[2] == pytest.approx(QUADRUPED.nominal_base_height, abs=0.03)
         assert tilt(s.base_orientation) < 0.1
         assert world.foot_contacts().all()
-        assert not world.base_collision()
+        assert not world.non_foot_contact()
 
 
 # ---------------------------------------------------------------- torque path
@@ -281,13 +281,24 @@ def test_imu_reports_rates_in_the_body_frame(world: PybulletWorld) -> None:
     np.testing.assert_allclose(world.imu().angular_velocity, [0.0, 0.0, 1.0], atol=1e-9)
 
 
+def test_a_crouch_on_the_shanks_is_a_non_foot_contact_but_not_a_base_contact(
+    world: PybulletWorld,
+) -> None:
+    level = np.array([0.0, 0.0, 0.0, 1.0])
+    world.set_kinematic_pose(np.array([0.0, 0.0, 0.08]), level, QUADRUPED.lying_joint_positions)
+    world.step()
+    assert world.non_foot_contact() and not world.base_contact()
+    feet, non_foot, base = world.ground_contacts()
+    assert non_foot and not base and feet.any()
+
+
 def test_upside_down_robot_touches_the_ground_with_its_base(world: PybulletWorld) -> None:
     upside_down = np.array([1.0, 0.0, 0.0, 0.0])
     # base box top 0.5 mm above the ground; it touches within a few steps
     world.set_kinematic_pose(np.array([0.0, 0.0, 0.0555]), upside_down, QUADRUPED.default_positions)
     for _ in range(10):
         world.step()
-    assert world.base_collision()
+    assert world.base_contact() and world.non_foot_contact()
     assert not world.foot_contacts().any()
 
 

@@ -50,8 +50,9 @@ class QuadrupedWalkEnv(gym.Env[np.ndarray, np.ndarray]):
     Observation: the contract's observation (float32, `contract.observation_size`).
     Action: raw policy output, one per joint; the contract clips and scales it into PD
     position targets about the default pose. Episodes start standing, end (terminated)
-    when a link other than a foot touches the ground or the base tilts beyond
-    `EnvConfig.termination_tilt`, and are truncated after `EnvConfig.episode_length_s`.
+    when the base touches the ground (or any link but a foot, by
+    `EnvConfig.termination_contact`) or tilts beyond `EnvConfig.termination_tilt`, and
+    are truncated after `EnvConfig.episode_length_s`.
     `info["reward_terms"]` holds each weighted term of the step's reward.
     """
 
@@ -232,7 +233,8 @@ class QuadrupedWalkEnv(gym.Env[np.ndarray, np.ndarray]):
 
     def _step_data(self, action: np.ndarray) -> StepData:
         state = self._state = self.world.state()
-        contacts, collision = self.world.ground_contacts()
+        contacts, collision, base_contact = self.world.ground_contacts()
+        fell_contact = base_contact if self.config.termination_contact == "base" else collision
         self._air_time += self._dt
         first_contact = contacts & ~self._in_contact
         gravity = projected_gravity(state.base_orientation)
@@ -253,7 +255,7 @@ class QuadrupedWalkEnv(gym.Env[np.ndarray, np.ndarray]):
             first_contact=first_contact,
             air_time=self._air_time.copy(),
             collision=collision,
-            fell=collision or tilt_of_gravity(gravity) > self.config.termination_tilt,
+            fell=fell_contact or tilt_of_gravity(gravity) > self.config.termination_tilt,
             base_height=float(state.base_position[2]),
             base_height_target=self.profile.nominal_base_height,
             dt=self._dt,

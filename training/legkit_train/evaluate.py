@@ -9,7 +9,9 @@ Usage::
 Both sides run the exported ONNX file with onnxruntime, as deployment does, over the
 fixed command set of `legkit.evaluation` (each command held 5 s, 20 s episodes), and
 are scored by the same function: horizontal-velocity tracking RMSE, yaw-rate RMSE,
-fall rate and cost of transport.
+fall rate and cost of transport. In the env a fall is its termination: the base touching
+the ground or a tilt > 1 rad (`EnvConfig.termination_contact`, `termination_tilt`); in
+the graph, the base below the profile's fall height or past its fall tilt.
 
 - **env, randomized**: every domain-randomization term on, pushes included: the
   robustness number of the model card.

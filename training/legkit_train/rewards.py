@@ -58,7 +58,8 @@ class StepData:
     collision: bool
     """A link other than a foot touches the ground."""
     fell: bool
-    """The episode ends at this step in a failure state (collision or too much tilt)."""
+    """The episode ends at this step in a failure state: the contact
+    `EnvConfig.termination_contact` names, or too much tilt."""
     base_height: float
     """Height of the base above the ground (flat ground: its z) [m]."""
     base_height_target: float

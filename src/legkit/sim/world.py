@@ -38,6 +38,8 @@ _SPAWN_CLEARANCE = 0.002
 _CONTACT_DISTANCE = 0.002
 """Contact points farther apart than this do not count as touching [m]. Bullet keeps
 manifold points a little beyond zero distance, so a threshold decides."""
+_BASE_LINK = -1
+"""pybullet's link index of a body's base."""
 
 _CAMERA_DISTANCE = 1.2  # m
 _CAMERA_YAW = 150.0  # deg; 90 looks at the front, 180 at the left side: a front-left view
@@ -418,15 +420,19 @@ class PybulletWorld:
         touching = self._ground_contact_links()
         return np.array([i in touching for i in self._foot_ids], dtype=bool)
 
-    def ground_contacts(self) -> tuple[np.ndarray, bool]:
-        """(`foot_contacts()`, `base_collision()`) from one contact query."""
+    def ground_contacts(self) -> tuple[np.ndarray, bool, bool]:
+        """(`foot_contacts()`, `non_foot_contact()`, `base_contact()`) from one query."""
         touching = self._ground_contact_links()
         feet = np.array([i in touching for i in self._foot_ids], dtype=bool)
-        return feet, bool(touching.difference(self._foot_ids))
+        return feet, bool(touching.difference(self._foot_ids)), _BASE_LINK in touching
 
-    def base_collision(self) -> bool:
-        """Whether any link other than a foot touches the ground."""
+    def non_foot_contact(self) -> bool:
+        """Whether any link other than a foot (base, hip, thigh, shank) touches the ground."""
         return bool(self._ground_contact_links().difference(self._foot_ids))
+
+    def base_contact(self) -> bool:
+        """Whether the base (the trunk) touches the ground."""
+        return _BASE_LINK in self._ground_contact_links()
 
     # -------------------------------------------------------------- rendering
     def set_kinematic_pose(
