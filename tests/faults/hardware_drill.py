@@ -188,5 +188,8 @@ def assert_controller_sends_no_pd_target_one_period_after(result: DrillResult) -
 def assert_every_motor_left_motor_mode(result: DrillResult) -> None:
     """Damping, then every motor out of motor mode, and still out after Ctrl-C."""
     assert "FAULT handling done: 12 of 12 motors confirmed out of motor mode" in result.bridge_log
-    assert result.returncode == 0
+    assert result.returncode == 0, (
+        f"rehearsal exited {result.returncode} after Ctrl-C; its log ends:\n"
+        + result.bridge_log[-3000:]
+    )
     assert "after shutdown: 0 of 12 emulated motors in motor mode" in result.bridge_log

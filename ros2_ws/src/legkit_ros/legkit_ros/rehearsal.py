@@ -54,7 +54,12 @@ from legkit.rotations import rotate_to_body
 from legkit.sim import PybulletWorld, SimConfig
 from legkit_ros import topics
 from legkit_ros.hardware_bridge import HardwareBridge, resolve_config
-from legkit_ros.spin import StartupError, freeze_startup_objects, make_executor
+from legkit_ros.spin import (
+    StartupError,
+    freeze_startup_objects,
+    make_executor,
+    spin_until_stopped,
+)
 
 
 class RehearsalRobot(Node):
@@ -199,9 +204,10 @@ def main(args=None) -> None:
     # Six threads share the GIL here (executor, physics, one emulator per bus); a 1 ms
     # switch interval instead of 5 ms keeps each CAN reply from waiting on the others.
     sys.setswitchinterval(1e-3)
-    # Ctrl-C as KeyboardInterrupt, not rclpy's handler (which shuts the context down
-    # first): the bridge releases the motors while logging still reaches /rosout.
-    # Installed explicitly: a process started in the background may inherit SIGINT ignored.
+    # Not rclpy's Ctrl-C handler (it shuts the context down first): the bridge releases
+    # the motors while logging still reaches /rosout. Until spinning starts, Ctrl-C
+    # interrupts start-up; installed explicitly because a process started in the
+    # background may inherit SIGINT ignored.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
     robot = bridge = None
@@ -224,7 +230,7 @@ def main(args=None) -> None:
         if robot.auto_activate:
             bring_up(bridge, executor)
         freeze_startup_objects()
-        executor.spin()
+        spin_until_stopped(executor)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:

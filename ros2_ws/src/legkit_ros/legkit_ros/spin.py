@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import signal
 import sys
+import threading
 
 import rclpy
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
@@ -27,6 +28,26 @@ def make_executor() -> SingleThreadedExecutor:
     spin() never fires timers here, so the classic executor is used.
     """
     return SingleThreadedExecutor()
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def spin_until_stopped(executor: SingleThreadedExecutor, poll: float = 0.05) -> None:
+    """Spin until Ctrl-C (SIGINT) or SIGTERM, then return; the ROS context stays up.
+
+    For a process that must still talk after the stop request (the rehearsal's bridge
+    damps its motors and logs to /rosout while its physics publishes /clock). The signal
+    only sets a flag, checked between callbacks: a KeyboardInterrupt raised wherever
+    the main thread happens to be can land inside rclpy's message conversion, where
+    pybind11 turns it into a RuntimeError and the process exits 1 after a clean stop.
+    Further signals while the caller cleans up are ignored, as in `run_node`.
+    """
+    stop = threading.Event()
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, lambda *_: stop.set())
+    while not stop.is_set() and rclpy.ok():
+        executor.spin_once(timeout_sec=poll)
 
 
 def freeze_startup_objects() -> None:
