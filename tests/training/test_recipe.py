@@ -63,6 +63,29 @@ def test_the_shipped_recipe_is_what_trained_the_shipped_checkpoint() -> None:
     assert settings_changed(state["env_config"], documented) == []
 
 
+def test_average_last_makes_the_policy_the_mean_of_the_last_stage_checkpoints(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recipe = write_recipe(tmp_path, TWO_STAGES + "average_last: 2\n")
+    run = tmp_path / "run"
+    main([str(recipe), "--run-dir", str(run), "--plan"])
+    assert capsys.readouterr().out.splitlines()[-1] == "then: the mean of iterations [3, 4]"
+    main([str(recipe), "--run-dir", str(run)])
+
+    averaged = checkpoint(run / "averaged.pt")
+    assert averaged["averaged_iterations"] == [3, 4]
+    last, before = (
+        checkpoint(run / "second" / "model_4.pt"),
+        checkpoint(run / "second" / "model_3.pt"),
+    )
+    key = "mlp.0.weight"
+    torch.testing.assert_close(
+        averaged["actor_state_dict"][key],
+        (last["actor_state_dict"][key] + before["actor_state_dict"][key]) / 2,
+    )
+    assert f"final checkpoint: {run / 'averaged.pt'}" in capsys.readouterr().out
+
+
 def test_stages_train_in_order_each_resuming_the_one_before(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -125,6 +148,8 @@ ONE = "stages:\n  - name: a\n    iterations: 1\n"
         ("stages: []\n", "at least one stage"),
         ("seed: 1\n", "'stages' must be a list"),
         ("stages:\n  - {iterations: 1}\n", "stage 1: .*name"),
+        (ONE + "average_last: 0\n", "average_last must be >= 1"),
+        (ONE + "average_last: 2\n", "average_last 2: stage a saves only 1 checkpoints"),
     ],
 )
 def test_a_bad_recipe_fails_before_any_training_naming_what_is_wrong(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import pickle
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,10 @@ def git_commit(*paths: str) -> str:
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:
     """A checkpoint written by `Trainer.save`; ValueError if it is not one."""
-    state = torch.load(path, map_location="cpu", weights_only=False)
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=False)
+    except (EOFError, RuntimeError, pickle.UnpicklingError) as err:
+        raise ValueError(f"{path}: not a legkit checkpoint ({err})") from None
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(f"{path}: not a legkit checkpoint (format {CHECKPOINT_FORMAT})")
     return state
@@ -111,6 +115,12 @@ def export(
             "iteration": str(state["iteration"]),
             "training_steps": str(training_steps(state)),
             "commit": git_commit("src/legkit", "training/legkit_train"),
+            # A policy averaged from several checkpoints (legkit_train.averaging).
+            **(
+                {"averaged_iterations": ", ".join(map(str, state["averaged_iterations"]))}
+                if "averaged_iterations" in state
+                else {}
+            ),
         },
     )
     for what, trained, expected in (

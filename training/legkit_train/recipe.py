@@ -22,8 +22,11 @@ Recipe file (YAML)::
         num_envs: 128
         learning_rate: 3.0e-4
         save_interval: 50
+    average_last: 9    # optional: the policy is the mean of the last stage's last 9
 
-Stage keys not given take `TrainConfig`'s and `PpoConfig`'s defaults.
+Stage keys not given take `TrainConfig`'s and `PpoConfig`'s defaults. With
+``average_last`` > 1 the run's policy is ``<run-dir>/averaged.pt``, the mean of that many
+of the last stage's checkpoints, newest first (see `legkit_train.averaging`).
 """
 
 from __future__ import annotations
@@ -34,6 +37,9 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+import torch
+
+from legkit_train.averaging import average_checkpoints
 from legkit_train.config import EnvConfig
 from legkit_train.train import (
     PpoConfig,
@@ -86,6 +92,8 @@ class Recipe:
     stages: tuple[Stage, ...]
     seed: int = TrainConfig.seed
     """Seed of torch and of the environments (each stage reseeds with it)."""
+    average_last: int = 1
+    """Checkpoints of the last stage (its newest) averaged into the policy; 1: none."""
 
     def __post_init__(self) -> None:
         if not self.stages:
@@ -93,6 +101,21 @@ class Recipe:
         names = [s.name for s in self.stages]
         if len(set(names)) != len(names):
             raise ValueError(f"stage names must differ, got {names}")
+        if self.average_last < 1:
+            raise ValueError(f"average_last must be >= 1, got {self.average_last}")
+        last = self.stages[-1]
+        saved = saved_iterations(self.end_iterations()[-1] - last.iterations, last)
+        if self.average_last > len(saved):
+            raise ValueError(
+                f"average_last {self.average_last}: stage {last.name} saves only "
+                f"{len(saved)} checkpoints (every {last.save_interval} iterations)"
+            )
+
+    def averaged_iterations(self) -> list[int]:
+        """Iterations of the checkpoints the policy averages (only the last when 1)."""
+        last = self.stages[-1]
+        begin = self.end_iterations()[-1] - last.iterations
+        return saved_iterations(begin, last)[-self.average_last :]
 
     def end_iterations(self) -> list[int]:
         """Iteration count at the end of each stage, counted from the first."""
@@ -101,6 +124,15 @@ class Recipe:
             total += stage.iterations
             ends.append(total)
         return ends
+
+
+def saved_iterations(begin: int, stage: Stage) -> list[int]:
+    """Iterations at which `stage`, starting at `begin`, saves a checkpoint (as
+    `Trainer.learn`: every multiple of its save interval, and its end)."""
+    end = begin + stage.iterations
+    every = stage.save_interval
+    saved = list(range((begin // every + 1) * every, end + 1, every))
+    return saved if saved and saved[-1] == end else [*saved, end]
 
 
 def _from_mapping(cls: type, data: dict[str, Any], where: str) -> dict[str, Any]:
@@ -257,8 +289,23 @@ def run(recipe: Recipe, run_dir: str | Path, num_workers: int = TrainConfig.num_
             print(f"== {describe(p)}", flush=True)
             run_stage(p, recipe.seed, num_workers)
     final = plans[-1].folder / f"model_{plans[-1].end}.pt"
+    if recipe.average_last > 1:
+        final = write_average(recipe, run_dir)
     print(f"final checkpoint: {final}")
     return final
+
+
+def write_average(recipe: Recipe, run_dir: str | Path) -> Path:
+    """``<run-dir>/averaged.pt``: the mean of the checkpoints `recipe` averages."""
+    folder = Path(run_dir) / recipe.stages[-1].name
+    paths = [folder / f"model_{i}.pt" for i in recipe.averaged_iterations()]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise ValueError(f"cannot average: missing {', '.join(missing)}")
+    out = Path(run_dir) / "averaged.pt"
+    torch.save(average_checkpoints(paths), out)
+    print(f"{out}: mean of iterations {', '.join(map(str, recipe.averaged_iterations()))}")
+    return out
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -278,6 +325,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.plan:
         for stage_plan in plan(recipe, args.run_dir):
             print(describe(stage_plan))
+        if recipe.average_last > 1:
+            print(f"then: the mean of iterations {recipe.averaged_iterations()}")
         return
     run(recipe, args.run_dir, args.num_workers)
 
