@@ -54,6 +54,7 @@ def test_the_shipped_recipe_is_what_trained_the_shipped_checkpoint() -> None:
     state = checkpoint(SHIPPED_CHECKPOINT)
     last = recipe.stages[-1]
     assert recipe.end_iterations()[-1] == state["iteration"] == 9000
+    assert state["averaged_iterations"] == recipe.averaged_iterations()
     trained = state["train_config"]
     assert (trained["num_envs"], trained["seed"]) == (last.num_envs, recipe.seed)
     assert trained["ppo"]["learning_rate"] == pytest.approx(last.learning_rate)
