@@ -37,6 +37,7 @@ stages:
     env_config: short.yaml
     learning_rate: 1.0e-4
     save_interval: 1
+    symmetry: true
 """
 
 
@@ -99,6 +100,7 @@ def test_stages_train_in_order_each_resuming_the_one_before(
     assert second["env_steps"] == 2 * 2 * 24 + 2 * 3 * 24  # both stages' batches
     assert second["train_config"]["seed"] == 3
     assert second["train_config"]["ppo"]["learning_rate"] == pytest.approx(1e-4)
+    assert (first["train_config"]["symmetry"], second["train_config"]["symmetry"]) == (False, True)
     assert second["env_config"]["episode_length_s"] == 0.5  # the stage's own config
     assert first["env_config"]["episode_length_s"] != 0.5
     out = capsys.readouterr().out

@@ -72,6 +72,8 @@ class Stage:
     """Weight of the entropy bonus."""
     save_interval: int = TrainConfig.save_interval
     """Iterations per checkpoint."""
+    symmetry: bool = TrainConfig.symmetry
+    """Train on each sample and its left-right mirror image (`TrainConfig.symmetry`)."""
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[A-Za-z0-9_.-]+", self.name):
@@ -261,6 +263,7 @@ def run_stage(p: StagePlan, seed: int, num_workers: int) -> Path:
         iterations=p.end - p.start,
         save_interval=s.save_interval,
         seed=seed,
+        symmetry=s.symmetry,
         ppo=PpoConfig(
             learning_rate=s.learning_rate, schedule=s.schedule, entropy_coef=s.entropy_coef
         ),

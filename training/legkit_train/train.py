@@ -28,9 +28,17 @@ import torch
 from rsl_rl.algorithms import PPO
 from torch.utils.tensorboard import SummaryWriter
 
+from legkit.policy.defaults import training_contract
+from legkit.robots import get_profile
 from legkit_train.config import EnvConfig
 from legkit_train.exo_config import ExoEnvConfig
-from legkit_train.vec_env import LegkitVecEnv
+from legkit_train.symmetry import (
+    MirrorAugmentation,
+    joint_mirror,
+    observation_mirror,
+    privileged_mirror,
+)
+from legkit_train.vec_env import OBS_GROUP, PRIVILEGED_GROUP, LegkitVecEnv
 
 CHECKPOINT_FORMAT = 1
 """Version of the checkpoint layout written by `Trainer.save`."""
@@ -115,6 +123,10 @@ class TrainConfig:
     """Seed of torch and of the environments."""
     robot: str = "quadruped"
     """Robot profile name."""
+    symmetry: bool = False
+    """Append the left-right mirror image of every sample to each PPO mini-batch
+    (`legkit_train.symmetry`; the quadruped only). Off by default: the shipped policy's
+    lineage trained without it."""
     ppo: PpoConfig = field(default_factory=PpoConfig)
     """PPO hyper-parameters."""
     model: ModelConfig = field(default_factory=ModelConfig)
@@ -167,8 +179,14 @@ class Trainer:
         self.env = LegkitVecEnv(
             config.num_envs, config.num_workers, env_config, config.robot, config.seed
         )
+        rsl_cfg = config.rsl_rl_cfg()
+        if config.symmetry:
+            rsl_cfg["algorithm"]["symmetry_cfg"] = {
+                "data_augmentation_func": mirror_augmentation(config.robot, self.env.cfg),
+                "use_data_augmentation": True,
+            }
         self.alg: PPO = PPO.construct_algorithm(
-            self.env.get_observations(), self.env, config.rsl_rl_cfg(), "cpu"
+            self.env.get_observations(), self.env, rsl_cfg, "cpu"
         )
         self.iteration = 0
         """Learning iterations completed, over every run resumed into this one."""
@@ -351,6 +369,16 @@ class Trainer:
         )
 
 
+def mirror_augmentation(robot: str, env_config: EnvConfig | ExoEnvConfig) -> MirrorAugmentation:
+    """The mirror of `robot`'s observation groups and actions, as `env_config` builds them."""
+    if not isinstance(env_config, EnvConfig):
+        raise ValueError(f"symmetry: defined for the walking environment only, not for {robot}")
+    profile = get_profile(robot)
+    contract = training_contract(profile, history_length=env_config.history_length)
+    groups = {OBS_GROUP: observation_mirror(contract), PRIVILEGED_GROUP: privileged_mirror(profile)}
+    return MirrorAugmentation(groups, joint_mirror(contract.joint_names))
+
+
 def checkpoint_env_steps(state: dict[str, Any]) -> int:
     """Environment steps behind a checkpoint, over every stage of its lineage.
 
@@ -448,6 +476,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=float,
         help=f"(initial) learning rate, default {d.ppo.learning_rate}; replaces a resumed one",
     )
+    p.add_argument(
+        "--symmetry",
+        action="store_true",
+        help="train on every sample and its left-right mirror image (quadruped)",
+    )
     return p.parse_args(argv)
 
 
@@ -460,6 +493,7 @@ def main(argv: list[str] | None = None) -> None:
         save_interval=args.save_interval,
         seed=args.seed,
         robot=args.robot,
+        symmetry=args.symmetry,
         ppo=PpoConfig(
             entropy_coef=args.entropy_coef,
             schedule=args.schedule,
