@@ -54,7 +54,7 @@ def test_the_shipped_recipe_is_what_trained_the_shipped_checkpoint() -> None:
     recipe = load_recipe(RECIPES / "quadruped_walk.yaml")
     state = checkpoint(SHIPPED_CHECKPOINT)
     last = recipe.stages[-1]
-    assert recipe.end_iterations()[-1] == state["iteration"] == 9000
+    assert recipe.end_iterations()[-1] == state["iteration"] == 11000
     assert state["averaged_iterations"] == recipe.averaged_iterations()
     trained = state["train_config"]
     assert (trained["num_envs"], trained["seed"]) == (last.num_envs, recipe.seed)
@@ -65,17 +65,41 @@ def test_the_shipped_recipe_is_what_trained_the_shipped_checkpoint() -> None:
     assert settings_changed(state["env_config"], documented) == []
 
 
-def test_average_last_makes_the_policy_the_mean_of_the_last_stage_checkpoints(
+AVERAGING = """
+stages:
+  - name: first
+    iterations: 2
+    num_envs: 2
+    save_interval: 1
+    average_last: 2
+  - name: second
+    iterations: 2
+    num_envs: 2
+    save_interval: 1
+    average_last: 2
+"""
+
+
+def test_a_stage_may_end_in_the_mean_of_its_newest_checkpoints_which_the_next_resumes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    recipe = write_recipe(tmp_path, TWO_STAGES + "average_last: 2\n")
+    recipe = write_recipe(tmp_path, AVERAGING)
     run = tmp_path / "run"
     main([str(recipe), "--run-dir", str(run), "--plan"])
-    assert capsys.readouterr().out.splitlines()[-1] == "then: the mean of iterations [3, 4]"
+    assert capsys.readouterr().out.splitlines()[-4:] == [
+        "stage first: iterations 0 -> 2 from scratch",
+        "then: the mean of iterations [1, 2]",
+        f"stage second: iterations 2 -> 4 from {run / 'first' / 'averaged.pt'}",
+        "then: the mean of iterations [3, 4]",
+    ]
     main([str(recipe), "--run-dir", str(run)])
+    out = capsys.readouterr().out
+    assert f"resumed from {run / 'first' / 'averaged.pt'} at iteration 2" in out
+    assert f"final checkpoint: {run / 'second' / 'averaged.pt'}" in out
 
-    averaged = checkpoint(run / "averaged.pt")
+    averaged = checkpoint(run / "second" / "averaged.pt")
     assert averaged["averaged_iterations"] == [3, 4]
+    assert checkpoint(run / "first" / "averaged.pt")["averaged_iterations"] == [1, 2]
     last, before = (
         checkpoint(run / "second" / "model_4.pt"),
         checkpoint(run / "second" / "model_3.pt"),
@@ -85,7 +109,6 @@ def test_average_last_makes_the_policy_the_mean_of_the_last_stage_checkpoints(
         averaged["actor_state_dict"][key],
         (last["actor_state_dict"][key] + before["actor_state_dict"][key]) / 2,
     )
-    assert f"final checkpoint: {run / 'averaged.pt'}" in capsys.readouterr().out
 
 
 def test_stages_train_in_order_each_resuming_the_one_before(
@@ -151,8 +174,9 @@ ONE = "stages:\n  - name: a\n    iterations: 1\n"
         ("stages: []\n", "at least one stage"),
         ("seed: 1\n", "'stages' must be a list"),
         ("stages:\n  - {iterations: 1}\n", "stage 1: .*name"),
-        (ONE + "average_last: 0\n", "average_last must be >= 1"),
-        (ONE + "average_last: 2\n", "average_last 2: stage a saves only 1 checkpoints"),
+        (ONE + "average_last: 2\n", r"unknown key\(s\) \['average_last'\]"),  # per stage
+        (ONE + "    average_last: 0\n", "stage a: average_last must be >= 1"),
+        (ONE + "    average_last: 2\n", "stage a: average_last 2, but it saves only 1 checkpoints"),
     ],
 )
 def test_a_bad_recipe_fails_before_any_training_naming_what_is_wrong(

@@ -7,10 +7,10 @@ Usage::
 
 A recipe lists stages; each trains a number of iterations from where the stage before
 ended, with its own environment config, batch and learning rate (what the model card's
-commands pass as flags). Each stage writes to ``<run-dir>/<stage name>``. Run again with
-the same arguments, the command skips finished stages and continues an interrupted one
-from its latest checkpoint: a training longer than a session is the same command run
-once per session.
+commands pass as flags), and may end in the mean of its newest checkpoints. Each stage
+writes to ``<run-dir>/<stage name>``. Run again with the same arguments, the command
+skips finished stages and continues an interrupted one from its latest checkpoint: a
+training longer than a session is the same command run once per session.
 
 Recipe file (YAML)::
 
@@ -22,11 +22,12 @@ Recipe file (YAML)::
         num_envs: 128
         learning_rate: 3.0e-4
         save_interval: 50
-    average_last: 9    # optional: the policy is the mean of the last stage's last 9
+        average_last: 9    # optional: the stage ends in the mean of its last 9
 
-Stage keys not given take `TrainConfig`'s and `PpoConfig`'s defaults. With
-``average_last`` > 1 the run's policy is ``<run-dir>/averaged.pt``, the mean of that many
-of the last stage's checkpoints, newest first (see `legkit_train.averaging`).
+Stage keys not given take `TrainConfig`'s and `PpoConfig`'s defaults. A stage with
+``average_last`` > 1 ends in ``<run-dir>/<stage name>/averaged.pt``, the mean of that
+many of its newest checkpoints (see `legkit_train.averaging`): the next stage resumes
+from that mean, and after the last stage it is the run's policy.
 """
 
 from __future__ import annotations
@@ -74,6 +75,8 @@ class Stage:
     """Iterations per checkpoint."""
     symmetry: bool = TrainConfig.symmetry
     """Train on each sample and its left-right mirror image (`TrainConfig.symmetry`)."""
+    average_last: int = 1
+    """Newest checkpoints of the stage averaged into its result; 1: its last checkpoint."""
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[A-Za-z0-9_.-]+", self.name):
@@ -85,17 +88,17 @@ class Stage:
             raise ValueError(f"stage {self.name}: learning_rate must be > 0")
         if self.schedule not in ("fixed", "adaptive"):
             raise ValueError(f"stage {self.name}: schedule must be 'fixed' or 'adaptive'")
+        if self.average_last < 1:
+            raise ValueError(f"stage {self.name}: average_last must be >= 1")
 
 
 @dataclass(frozen=True)
 class Recipe:
-    """Stages trained one after the other, each resuming the last one's final checkpoint."""
+    """Stages trained one after the other, each resuming the result of the one before."""
 
     stages: tuple[Stage, ...]
     seed: int = TrainConfig.seed
     """Seed of torch and of the environments (each stage reseeds with it)."""
-    average_last: int = 1
-    """Checkpoints of the last stage (its newest) averaged into the policy; 1: none."""
 
     def __post_init__(self) -> None:
         if not self.stages:
@@ -103,21 +106,20 @@ class Recipe:
         names = [s.name for s in self.stages]
         if len(set(names)) != len(names):
             raise ValueError(f"stage names must differ, got {names}")
-        if self.average_last < 1:
-            raise ValueError(f"average_last must be >= 1, got {self.average_last}")
-        last = self.stages[-1]
-        saved = saved_iterations(self.end_iterations()[-1] - last.iterations, last)
-        if self.average_last > len(saved):
-            raise ValueError(
-                f"average_last {self.average_last}: stage {last.name} saves only "
-                f"{len(saved)} checkpoints (every {last.save_interval} iterations)"
-            )
+        for k, stage in enumerate(self.stages):
+            saved = saved_iterations(self.end_iterations()[k] - stage.iterations, stage)
+            if stage.average_last > len(saved):
+                raise ValueError(
+                    f"stage {stage.name}: average_last {stage.average_last}, but it saves only "
+                    f"{len(saved)} checkpoints (every {stage.save_interval} iterations)"
+                )
 
-    def averaged_iterations(self) -> list[int]:
-        """Iterations of the checkpoints the policy averages (only the last when 1)."""
-        last = self.stages[-1]
-        begin = self.end_iterations()[-1] - last.iterations
-        return saved_iterations(begin, last)[-self.average_last :]
+    def averaged_iterations(self, stage: int = -1) -> list[int]:
+        """Iterations of the checkpoints that stage `stage` (default: the last, whose
+        result is the policy) averages into its result; only its last when it averages none."""
+        s = self.stages[stage]
+        begin = self.end_iterations()[stage] - s.iterations
+        return saved_iterations(begin, s)[-s.average_last :]
 
     def end_iterations(self) -> list[int]:
         """Iteration count at the end of each stage, counted from the first."""
@@ -213,6 +215,13 @@ class StagePlan:
     def done(self) -> bool:
         return self.start >= self.end
 
+    @property
+    def result(self) -> Path:
+        """What the stage ends in: the mean of its newest checkpoints, or its last one."""
+        if self.stage.average_last > 1:
+            return self.folder / "averaged.pt"
+        return self.folder / f"model_{self.end}.pt"
+
 
 def plan(recipe: Recipe, run_dir: str | Path) -> list[StagePlan]:
     """What each stage will do in `run_dir`, from the checkpoints already there.
@@ -241,7 +250,7 @@ def plan(recipe: Recipe, run_dir: str | Path) -> list[StagePlan]:
                 f"stage {stage.name} has begun but {plans[-1].stage.name} has not finished"
             )
         plans.append(StagePlan(stage, folder, start, end, resume))
-        previous = folder / f"model_{end}.pt"
+        previous = plans[-1].result
         begin = end
     return plans
 
@@ -287,28 +296,28 @@ def run(recipe: Recipe, run_dir: str | Path, num_workers: int = TrainConfig.num_
     plans = plan(recipe, run_dir)
     for p in plans:
         print(describe(p), flush=True)
-    for p in plans:
+    for k, p in enumerate(plans):
         if not p.done:
             print(f"== {describe(p)}", flush=True)
             run_stage(p, recipe.seed, num_workers)
-    final = plans[-1].folder / f"model_{plans[-1].end}.pt"
-    if recipe.average_last > 1:
-        final = write_average(recipe, run_dir)
+        # Written again when the stage was done before: a run stopped between the stage's
+        # last checkpoint and its mean has none yet, and the mean is the same every time.
+        if p.stage.average_last > 1:
+            write_average(p, recipe.averaged_iterations(k))
+    final = plans[-1].result
     print(f"final checkpoint: {final}")
     return final
 
 
-def write_average(recipe: Recipe, run_dir: str | Path) -> Path:
-    """``<run-dir>/averaged.pt``: the mean of the checkpoints `recipe` averages."""
-    folder = Path(run_dir) / recipe.stages[-1].name
-    paths = [folder / f"model_{i}.pt" for i in recipe.averaged_iterations()]
-    missing = [str(p) for p in paths if not p.is_file()]
+def write_average(p: StagePlan, iterations: list[int]) -> Path:
+    """The stage's ``averaged.pt``: the mean of its checkpoints at `iterations`."""
+    paths = [p.folder / f"model_{i}.pt" for i in iterations]
+    missing = [str(path) for path in paths if not path.is_file()]
     if missing:
         raise ValueError(f"cannot average: missing {', '.join(missing)}")
-    out = Path(run_dir) / "averaged.pt"
-    torch.save(average_checkpoints(paths), out)
-    print(f"{out}: mean of iterations {', '.join(map(str, recipe.averaged_iterations()))}")
-    return out
+    torch.save(average_checkpoints(paths), p.result)
+    print(f"{p.result}: mean of iterations {', '.join(map(str, iterations))}")
+    return p.result
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -326,10 +335,10 @@ def main(argv: list[str] | None = None) -> None:
     args = p.parse_args(argv)
     recipe = load_recipe(args.recipe)
     if args.plan:
-        for stage_plan in plan(recipe, args.run_dir):
+        for k, stage_plan in enumerate(plan(recipe, args.run_dir)):
             print(describe(stage_plan))
-        if recipe.average_last > 1:
-            print(f"then: the mean of iterations {recipe.averaged_iterations()}")
+            if stage_plan.stage.average_last > 1:
+                print(f"then: the mean of iterations {recipe.averaged_iterations(k)}")
         return
     run(recipe, args.run_dir, args.num_workers)
 
