@@ -87,8 +87,8 @@ def test_the_exoskeleton_config_loads() -> None:
 
 
 def test_the_shipped_walking_checkpoint_resumes_under_its_documented_config_unchanged() -> None:
-    # The model card's resume command passes quadruped_walk_level.yaml; a resume prints
+    # The model card's resume command passes quadruped_walk_grip.yaml; a resume prints
     # each setting that differs, and there should be none.
     state = load_checkpoint(CONFIGS.parent / "checkpoints" / "quadruped_walk.pt")
-    documented = dataclasses.asdict(load_env_config(CONFIGS / "quadruped_walk_level.yaml"))
+    documented = dataclasses.asdict(load_env_config(CONFIGS / "quadruped_walk_grip.yaml"))
     assert settings_changed(state["env_config"], documented) == []
